@@ -1,0 +1,102 @@
+package org.jvpoll;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+import org.jvpoll.backend.Backends;
+
+/**
+ * The mechanisms that can serve a vpoll fd, in the order jvpoll prefers them.
+ *
+ * <p>Automatic selection takes the first available one; the system property
+ * {@code jvpoll.backend} (an {@link #id()}) or {@link VpollFd.Options#backend(Backend)} forces one,
+ * and creation then fails with {@link BackendUnavailableException} if it is missing.
+ */
+public enum Backend {
+    /** A patched kernel's {@code eventfd(init, EFD_VPOLL)}: full fidelity, one syscall per change. */
+    EVENTFD("eventfd", "patched kernel: eventfd(init, EFD_VPOLL), write/read of a u64"),
+    /** The vpoll kernel module's {@code /dev/vpoll} (path: property {@code jvpoll.devvpoll.path}). */
+    DEV_VPOLL("dev-vpoll", "vpoll kernel module: open(/dev/vpoll) + ioctl(_IO('^', op), events)"),
+    /** User-space emulation over a loopback TCP connection: always available, partial fidelity. */
+    EMULATION("emulation", "user space: a loopback TCP connection whose socket state is driven from its peer");
+
+    /** System property that forces a backend for {@link VpollFd#create(int)}. */
+    public static final String PROPERTY = "jvpoll.backend";
+
+    private final String id;
+    private final String description;
+
+    Backend(String id, String description) {
+        this.id = id;
+        this.description = description;
+    }
+
+    /** @return the short name used by {@link #PROPERTY} and the command-line tool */
+    public String id() {
+        return id;
+    }
+
+    /** @return how the backend works, in one line */
+    public String description() {
+        return description;
+    }
+
+    /** @return whether this machine offers the backend (probed once, then cached) */
+    public boolean isAvailable() {
+        return Backends.get(this).availability().available();
+    }
+
+    /** @return "available", or why not (with the errno the probe saw) */
+    public String availability() {
+        return Backends.get(this).availability().detail();
+    }
+
+    /** @return the event bits this backend can set and clear (see the fidelity table) */
+    public int supportedEvents() {
+        return Backends.get(this).supportedEvents();
+    }
+
+    /** @return the backends available here, in preference order */
+    public static List<Backend> available() {
+        List<Backend> list = new ArrayList<>();
+        for (Backend b : values()) {
+            if (b.isAvailable()) {
+                list.add(b);
+            }
+        }
+        return list;
+    }
+
+    /**
+     * @return the backend {@link VpollFd#create(int)} uses: the one named by {@link #PROPERTY},
+     *         else the first available one
+     * @throws IllegalArgumentException if the property names no backend
+     */
+    public static Backend preferred() {
+        String forced = System.getProperty(PROPERTY);
+        if (forced != null && !forced.isBlank()) {
+            return fromId(forced.trim());
+        }
+        for (Backend b : values()) {
+            if (b.isAvailable()) {
+                return b;
+            }
+        }
+        return EMULATION;
+    }
+
+    /**
+     * @return the backend with this {@link #id()} (case-insensitive; {@code _} and {@code -} alike)
+     * @throws IllegalArgumentException listing the valid ids
+     */
+    public static Backend fromId(String id) {
+        String norm = id.toLowerCase(Locale.ROOT).replace('_', '-');
+        for (Backend b : values()) {
+            if (b.id.equals(norm)) {
+                return b;
+            }
+        }
+        throw new IllegalArgumentException("backend \"" + id + "\": unknown, expected one of eventfd, dev-vpoll, emulation");
+    }
+}

@@ -1,0 +1,33 @@
+package org.jvpoll;
+
+/**
+ * The backend serving a vpoll fd cannot produce the requested events or transition. Nothing was
+ * changed: the fd's events are exactly as before the call.
+ */
+public class UnsupportedEventsException extends UnsupportedOperationException {
+    private static final long serialVersionUID = 1L;
+
+    private final Backend backend;
+    private final int events;
+
+    /**
+     * @param backend the backend that refused
+     * @param events  the bits it cannot produce or clear
+     * @param reason  why, in words
+     */
+    public UnsupportedEventsException(Backend backend, int events, String reason) {
+        super(backend.id() + " backend cannot " + reason + " [" + Events.toString(events) + "]");
+        this.backend = backend;
+        this.events = events;
+    }
+
+    /** @return the backend that refused */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** @return the bits it cannot produce or clear */
+    public int events() {
+        return events;
+    }
+}

@@ -1,0 +1,154 @@
+package org.jvpoll;
+
+import java.io.IOException;
+import java.util.Objects;
+
+import org.jvpoll.backend.Backends;
+import org.jvpoll.backend.VpollFile;
+
+/**
+ * A real kernel file descriptor whose pending poll/select/epoll events are set from Java.
+ *
+ * <pre>{@code
+ * try (VpollFd vfd = VpollFd.create(0)) {
+ *     int fd = vfd.fd();            // give it to epoll, poll, select, native code ...
+ *     vfd.add(Events.IN);           // ... which now sees the fd readable
+ *     vfd.delete(Events.IN);
+ * }
+ * }</pre>
+ *
+ * <p><b>Threads.</b> Any number of threads may call {@link #add}, {@link #delete}, {@link #set}
+ * and {@link #events} concurrently; each change is atomic. {@link #close()} may race with them:
+ * a call that started before the close completes on the still-open descriptor, a call that starts
+ * after it throws {@link java.nio.channels.ClosedChannelException}, and the kernel descriptor is
+ * released only after the last such call, so jvpoll never acts on a recycled fd number. The raw
+ * number from {@link #fd()} is not protected that way: code that uses it must not outlive the
+ * object.
+ *
+ * <p><b>Backends</b> differ in which events they can express; see {@link Backend} and the
+ * fidelity table in the docs. A request a backend cannot honour throws
+ * {@link UnsupportedEventsException} and changes nothing.
+ */
+public final class VpollFd implements AutoCloseable {
+
+    /**
+     * Creation options: defaults are automatic backend, close-on-exec, blocking.
+     *
+     * @param backend     the backend to use, or null to choose automatically ({@link Backend#preferred()})
+     * @param closeOnExec whether the fd is closed across exec (O_CLOEXEC)
+     * @param nonBlocking whether the fd's open file description is O_NONBLOCK
+     */
+    public record Options(Backend backend, boolean closeOnExec, boolean nonBlocking) {
+        /** Automatic backend, close-on-exec, blocking. */
+        public static final Options DEFAULT = new Options(null, true, false);
+
+        /** @return these options with {@code backend} forced */
+        public Options backend(Backend backend) {
+            return new Options(Objects.requireNonNull(backend, "backend"), closeOnExec, nonBlocking);
+        }
+
+        /** @return these options with close-on-exec set as given */
+        public Options closeOnExec(boolean on) {
+            return new Options(backend, on, nonBlocking);
+        }
+
+        /** @return these options with non-blocking set as given */
+        public Options nonBlocking(boolean on) {
+            return new Options(backend, closeOnExec, on);
+        }
+    }
+
+    private final VpollFile file;
+
+    private VpollFd(VpollFile file) {
+        this.file = file;
+    }
+
+    /** Creates a vpoll fd with default {@link Options}. */
+    public static VpollFd create(int initialEvents) throws IOException {
+        return create(initialEvents, Options.DEFAULT);
+    }
+
+    /**
+     * Creates a vpoll fd.
+     *
+     * @param initialEvents the events pending from the start
+     * @param options       backend and flags
+     * @throws IllegalArgumentException     if {@code initialEvents} has bits outside {@link Events#ALL}
+     * @throws UnsupportedEventsException   if the backend cannot produce {@code initialEvents}
+     * @throws BackendUnavailableException  if a forced backend is missing here
+     * @throws VpollException               if a system call fails (errno attached); nothing is left open
+     */
+    public static VpollFd create(int initialEvents, Options options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        Events.requireValid("initialEvents", initialEvents);
+        Backend backend = options.backend() != null ? options.backend() : Backend.preferred();
+        return new VpollFd(Backends.get(backend).create(initialEvents, options.closeOnExec(), options.nonBlocking()));
+    }
+
+    /** Adds {@code events} to the pending set. @return the new pending set */
+    public int add(int events) throws IOException {
+        return ctl(VpollOp.ADD, events);
+    }
+
+    /** Removes {@code events} from the pending set. @return the new pending set */
+    public int delete(int events) throws IOException {
+        return ctl(VpollOp.DELETE, events);
+    }
+
+    /** Replaces the pending set with {@code events}. @return the new pending set */
+    public int set(int events) throws IOException {
+        return ctl(VpollOp.SET, events);
+    }
+
+    /**
+     * Applies {@code op} with {@code events}; every change wakes the fd's waiters, as the kernel
+     * module does (the emulation backend can do so only while IN or OUT is pending).
+     *
+     * @return the new pending set, as poll would report it with every bit requested
+     * @throws IllegalArgumentException   if {@code events} has bits outside {@link Events#ALL}
+     * @throws UnsupportedEventsException if the backend cannot make this change (nothing changed)
+     * @throws java.nio.channels.ClosedChannelException if the fd is closed
+     * @throws VpollException             if a system call fails
+     */
+    public int ctl(VpollOp op, int events) throws IOException {
+        Objects.requireNonNull(op, "op");
+        Events.requireValid("events", events);
+        return file.ctl(op, events);
+    }
+
+    /**
+     * @return the pending set, as poll would report it with every bit requested
+     * @throws java.nio.channels.ClosedChannelException if the fd is closed
+     */
+    public int events() throws IOException {
+        return file.events();
+    }
+
+    /** @return the kernel descriptor number (valid until {@link #close()}) */
+    public int fd() {
+        return file.fd();
+    }
+
+    /** @return the backend serving this fd */
+    public Backend backend() {
+        return file.backend();
+    }
+
+    /** @return false once {@link #close()} has been called */
+    public boolean isOpen() {
+        return file.isOpen();
+    }
+
+    /** Closes the fd and everything the backend holds for it; later calls do nothing. */
+    @Override
+    public void close() {
+        file.close();
+    }
+
+    @Override
+    public String toString() {
+        return "VpollFd[fd=" + file.fd() + ", backend=" + file.backend().id()
+                + (file.isOpen() ? "" : ", closed") + "]";
+    }
+}

@@ -1,0 +1,513 @@
+package org.jvpoll.backend;
+
+import static org.jvpoll.Events.ERR;
+import static org.jvpoll.Events.HUP;
+import static org.jvpoll.Events.IN;
+import static org.jvpoll.Events.OUT;
+import static org.jvpoll.Events.PRI;
+import static org.jvpoll.Events.RDHUP;
+import static org.jvpoll.Events.RDNORM;
+import static org.jvpoll.Events.WRNORM;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.locks.ReentrantLock;
+
+import org.jvpoll.Backend;
+import org.jvpoll.Errno;
+import org.jvpoll.Events;
+import org.jvpoll.UnsupportedEventsException;
+import org.jvpoll.VpollException;
+import org.jvpoll.VpollOp;
+import org.jvpoll.syscall.Ioctl;
+import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Sockets;
+import org.jvpoll.syscall.Unistd;
+
+/**
+ * Backend 3: emulation on a stock kernel. The vpoll fd is one end ("A") of a loopback TCP
+ * connection; jvpoll keeps the other end ("B") and drives A's socket state so that the kernel's
+ * own tcp_poll() reports exactly the requested events:
+ *
+ * <table>
+ * <caption>How each event is produced on A</caption>
+ * <tr><th>event</th><th>set</th><th>clear</th></tr>
+ * <tr><td>IN (+RDNORM)</td><td>SO_RCVLOWAT 1 over a one-byte reservoir B sent at creation</td>
+ *     <td>SO_RCVLOWAT INT_MAX: the byte stays, A stops being "readable"</td></tr>
+ * <tr><td>PRI</td><td>B sends one byte MSG_OOB (TCP urgent data)</td>
+ *     <td>A receives it with MSG_OOB, then the reservoir is compacted behind the urgent mark</td></tr>
+ * <tr><td>OUT (+WRNORM)</td><td>SO_SNDBUF raised above a few KiB A sent and B never read</td>
+ *     <td>SO_SNDBUF at its minimum, below that stuck data</td></tr>
+ * <tr><td>ERR</td><td>A sends one byte with a software TX timestamp: the timestamp lands in
+ *     A's error queue</td><td>A drains its error queue (MSG_ERRQUEUE)</td></tr>
+ * <tr><td>RDHUP (+IN)</td><td>B shuts down its writing half (A receives FIN)</td><td>terminal</td></tr>
+ * <tr><td>HUP (+RDHUP, IN, OUT)</td><td>A shuts down both halves</td><td>terminal</td></tr>
+ * </table>
+ *
+ * <p>Every change is confirmed with poll(2) on A before ctl returns, so the reported mask is what
+ * every waiter sees. What TCP cannot express (NVAL, RDBAND, WRBAND, MSG, bits above 0x2000, clearing
+ * RDHUP or HUP, raising ERR while OUT stays clear, PRI after RDHUP) is refused with
+ * {@link UnsupportedEventsException} before anything changes.
+ */
+final class EmulationBackend implements VpollBackend {
+
+    /** Events with their own mechanism. */
+    static final int PRIMARY = IN | PRI | OUT | ERR | HUP | RDHUP;
+    /** Bits TCP reports only together with a primary one: RDNORM with IN, WRNORM with OUT. */
+    static final int COMPANIONS = RDNORM | WRNORM;
+    static final int SUPPORTED = PRIMARY | COMPANIONS;
+    /** Events that cannot be cleared once set. */
+    static final int TERMINAL = HUP | RDHUP;
+
+    private static final long CONFIRM_TIMEOUT_NANOS = 2_000_000_000L;
+    private static final int LOWAT_NEVER = Integer.MAX_VALUE;
+    private static final int SNDBUF_OPEN = 1 << 20;
+    private static final int SNDBUF_SHUT = 1; // the kernel raises it to SOCK_MIN_SNDBUF (4608)
+    private static final int FILL_CHUNK = 4096;
+    private static final int TIMESTAMP_FLAGS = Sockets.SOF_TIMESTAMPING_TX_SOFTWARE
+            | Sockets.SOF_TIMESTAMPING_SOFTWARE | Sockets.SOF_TIMESTAMPING_OPT_TSONLY;
+
+    /** @return every bit the kernel reports for the primary events {@code s} */
+    static int closure(int s) {
+        int m = s;
+        if ((m & HUP) != 0) {
+            m |= RDHUP | IN | OUT;
+        }
+        if ((m & RDHUP) != 0) {
+            m |= IN;
+        }
+        if ((m & IN) != 0) {
+            m |= RDNORM;
+        }
+        if ((m & OUT) != 0) {
+            m |= WRNORM;
+        }
+        return m;
+    }
+
+    @Override
+    public Backend type() {
+        return Backend.EMULATION;
+    }
+
+    @Override
+    public Availability availability() {
+        return Availability.YES;
+    }
+
+    @Override
+    public int supportedEvents() {
+        return SUPPORTED;
+    }
+
+    /** Native scratch memory, one set per thread, so ctl allocates nothing. */
+    static final class Scratch {
+        final MemorySegment intBuf;
+        final MemorySegment nameA;
+        final MemorySegment nameB;
+        final MemorySegment len;
+        final MemorySegment data;
+        final MemorySegment msghdr;
+        final MemorySegment iov;
+        final MemorySegment control;
+
+        Scratch() {
+            Arena arena = Arena.ofAuto();
+            intBuf = arena.allocate(8);
+            nameA = arena.allocate(Sockets.SOCKADDR_IN_SIZE);
+            nameB = arena.allocate(Sockets.SOCKADDR_IN_SIZE);
+            len = arena.allocate(4);
+            data = arena.allocate(FILL_CHUNK);
+            msghdr = arena.allocate(Sockets.MSGHDR_SIZE);
+            iov = arena.allocate(Sockets.IOVEC_SIZE);
+            control = arena.allocate(512);
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** The loopback listener that accepts the B ends; shared, created on first use. */
+    private static final class Listener {
+        static final ReentrantLock LOCK = new ReentrantLock();
+        static int fd = -1;
+        static final MemorySegment ADDRESS = Arena.global().allocate(Sockets.SOCKADDR_IN_SIZE);
+
+        /** Call with LOCK held. */
+        static int get(Scratch s) throws VpollException {
+            if (fd >= 0) {
+                return fd;
+            }
+            int l = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | Sockets.SOCK_NONBLOCK, 0);
+            try {
+                Sockets.sockaddrIn(ADDRESS, Sockets.INADDR_LOOPBACK, 0);
+                Sockets.bind(l, ADDRESS);
+                Sockets.listen(l, 128);
+                Sockets.getsockname(l, ADDRESS, s.len);
+            } catch (VpollException e) {
+                Unistd.closeQuietly(l);
+                throw e;
+            }
+            fd = l;
+            return l;
+        }
+    }
+
+    @Override
+    public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
+        Scratch s = SCRATCH.get();
+        int a = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM | (closeOnExec ? Sockets.SOCK_CLOEXEC : 0), 0);
+        int b = -1;
+        try {
+            Sockets.setInt(a, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1, s.intBuf, "TCP_NODELAY");
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, LOWAT_NEVER, s.intBuf, "SO_RCVLOWAT");
+            b = connectPair(a, s);
+            Sockets.setInt(b, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1, s.intBuf, "TCP_NODELAY");
+            Sockets.setInt(b, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, 1, s.intBuf, "SO_RCVBUF");
+            // The reservoir byte that SO_RCVLOWAT turns into IN.
+            s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'r');
+            sendAll(b, s.data, 1, 0, "send(reservoir)");
+            awaitInq(a, 1, s);
+            if (nonBlocking) {
+                int fl = Unistd.fcntl(a, Unistd.F_GETFL, 0);
+                Unistd.fcntl(a, Unistd.F_SETFL, fl | Unistd.O_NONBLOCK);
+            }
+            // A connected socket starts writable: state {OUT}. Now move to the requested events.
+            EmulatedFile file = new EmulatedFile(a, b, OUT);
+            file.apply(VpollOp.SET, initialEvents, s);
+            return file;
+        } catch (IOException | RuntimeException e) {
+            if (b >= 0) {
+                Unistd.closeQuietly(b);
+            }
+            Unistd.closeQuietly(a);
+            throw e;
+        }
+    }
+
+    /** Connects A to the listener and accepts exactly A's connection as B. */
+    private static int connectPair(int a, Scratch s) throws VpollException {
+        Listener.LOCK.lock();
+        try {
+            int l = Listener.get(s);
+            Sockets.connect(a, Listener.ADDRESS);
+            Sockets.getsockname(a, s.nameA, s.len);
+            int wantPort = Sockets.port(s.nameA);
+            long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
+            for (;;) {
+                int b = Sockets.accept(l, s.nameB, s.len, Sockets.SOCK_CLOEXEC | Sockets.SOCK_NONBLOCK);
+                if (b >= 0) {
+                    if (Sockets.port(s.nameB) == wantPort) {
+                        return b;
+                    }
+                    // Another local process connected to our listener: not ours, refuse it.
+                    Unistd.closeQuietly(b);
+                    continue;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new VpollException("accept4(loopback listener)", Errno.EAGAIN,
+                            "the connection of the new vpoll fd did not arrive");
+                }
+                Poll.pollOne(l, Events.IN, 10);
+            }
+        } finally {
+            Listener.LOCK.unlock();
+        }
+    }
+
+    private static void sendAll(int fd, MemorySegment buf, long len, int flags, String what) throws VpollException {
+        long n = Sockets.send(fd, buf, len, flags | Sockets.MSG_DONTWAIT, what);
+        if (n != len) {
+            throw new VpollException(what, n < 0 ? (int) -n : 0, "sent " + n + " of " + len + " bytes");
+        }
+    }
+
+    private static int inq(int fd, Scratch s) throws VpollException {
+        return Ioctl.ioctlInt(fd, Ioctl.SIOCINQ, s.intBuf, "ioctl(SIOCINQ)");
+    }
+
+    private static int outq(int fd, Scratch s) throws VpollException {
+        return Ioctl.ioctlInt(fd, Ioctl.SIOCOUTQ, s.intBuf, "ioctl(SIOCOUTQ)");
+    }
+
+    private static void awaitInq(int fd, int want, Scratch s) throws VpollException {
+        long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
+        while (inq(fd, s) < want) {
+            if (System.nanoTime() > deadline) {
+                throw new VpollException("emulation", 0, "loopback data did not arrive within 2 s");
+            }
+            Thread.onSpinWait();
+        }
+    }
+
+    /** One emulated vpoll fd. */
+    static final class EmulatedFile extends VpollFile {
+        private final int b;
+        private final ReentrantLock lock = new ReentrantLock();
+        /** The primary events set; always closed under {@link #closure} restricted to PRIMARY. */
+        private volatile int state;
+        /** Whether A holds data B has not read (needed while OUT is clear). */
+        private boolean stuck;
+
+        EmulatedFile(int a, int b, int initialState) {
+            super(a);
+            this.b = b;
+            this.state = initialState;
+        }
+
+        @Override
+        public Backend backend() {
+            return Backend.EMULATION;
+        }
+
+        @Override
+        protected int doEvents(int fd) {
+            return closure(state);
+        }
+
+        @Override
+        protected int doCtl(int fd, VpollOp op, int events) throws IOException {
+            return apply(op, events, SCRATCH.get());
+        }
+
+        @Override
+        protected void releaseDescriptors(int a) throws IOException {
+            int errA = Unistd.closeQuietly(a);
+            int errB = Unistd.closeQuietly(b);
+            if (errA != 0 || errB != 0) {
+                throw new VpollException("close(emulated vpoll fd " + a + ")", errA != 0 ? errA : errB,
+                        "peer fd " + b);
+            }
+        }
+
+        int apply(VpollOp op, int events, Scratch s) throws IOException {
+            lock.lock();
+            try {
+                int from = state;
+                int to = plan(from, op, events);
+                try {
+                    transition(fd(), from, to, s);
+                } catch (IOException | RuntimeException e) {
+                    // Leave the recorded state as the kernel now has it, so later calls stay exact.
+                    state = Poll.currentEvents(fd()) & PRIMARY;
+                    throw e;
+                }
+                state = to;
+                return closure(to);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Validates a request and returns the new primary state, changing nothing. */
+        static int plan(int from, VpollOp op, int events) {
+            int fromMask = closure(from);
+            int to;
+            switch (op) {
+                case ADD, SET -> {
+                    int unsupported = events & ~SUPPORTED;
+                    if (unsupported != 0) {
+                        throw new UnsupportedEventsException(Backend.EMULATION, unsupported,
+                                "produce these events on a stock kernel (supported: IN, PRI, OUT, ERR, HUP, "
+                                        + "RDHUP and their companions RDNORM, WRNORM)");
+                    }
+                    int target = op == VpollOp.ADD ? fromMask | events : events;
+                    to = closure(target & PRIMARY) & PRIMARY;
+                    int orphans = target & COMPANIONS & ~closure(to);
+                    if (orphans != 0) {
+                        throw new UnsupportedEventsException(Backend.EMULATION, orphans,
+                                "set RDNORM without IN or WRNORM without OUT (TCP reports them only together)");
+                    }
+                    if (op == VpollOp.SET) {
+                        // SET, like ADD, brings the companions of what it sets; only bits the
+                        // caller named as primaries can be refused here.
+                        requireNotForced(from, closure(to), fromMask & ~target & ~COMPANIONS);
+                    }
+                }
+                case DELETE -> {
+                    int target = fromMask & ~events;
+                    // A companion goes with its primary: deleting IN deletes RDNORM too.
+                    if ((target & IN) == 0) {
+                        target &= ~RDNORM;
+                    }
+                    if ((target & OUT) == 0) {
+                        target &= ~WRNORM;
+                    }
+                    to = closure(target & PRIMARY) & PRIMARY;
+                    requireNotForced(from, closure(to), events & fromMask);
+                }
+                default -> throw new IllegalStateException(op.toString());
+            }
+            int raised = to & ~from;
+            if ((raised & ERR) != 0 && (from & OUT) == 0 && (to & OUT) == 0) {
+                throw new UnsupportedEventsException(Backend.EMULATION, ERR,
+                        "raise ERR while OUT stays clear (the byte whose timestamp raises ERR cannot leave a full "
+                                + "send queue); set OUT in the same call or first");
+            }
+            if ((raised & ERR) != 0 && (from & HUP) != 0) {
+                throw new UnsupportedEventsException(Backend.EMULATION, ERR,
+                        "raise ERR after HUP (a shut-down socket sends nothing)");
+            }
+            if ((raised & PRI) != 0 && (from & RDHUP) != 0) {
+                throw new UnsupportedEventsException(Backend.EMULATION, PRI,
+                        "raise PRI after RDHUP or HUP (the peer has shut down its writing half)");
+            }
+            return to;
+        }
+
+        /** Refuses to clear bits that remain forced: terminal events, or bits implied by others. */
+        private static void requireNotForced(int from, int toMask, int wantCleared) {
+            int terminal = wantCleared & from & TERMINAL;
+            if (terminal != 0) {
+                throw new UnsupportedEventsException(Backend.EMULATION, terminal,
+                        "clear HUP or RDHUP: a TCP shutdown cannot be undone");
+            }
+            int forced = wantCleared & toMask;
+            if (forced != 0) {
+                throw new UnsupportedEventsException(Backend.EMULATION, forced,
+                        "clear these while the events that imply them stay set (RDHUP implies IN; HUP implies "
+                                + "IN, RDHUP, OUT; IN implies RDNORM; OUT implies WRNORM)");
+            }
+        }
+
+        /** Drives the sockets from {@code from} to {@code to}, in an order every step allows. */
+        private void transition(int a, int from, int to, Scratch s) throws IOException {
+            int set = to & ~from;
+            int clear = from & ~to;
+            boolean woke = false;
+            if ((set & OUT) != 0) {
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
+                woke = true;
+            }
+            if ((set & ERR) != 0) {
+                raiseErr(a, s);
+                woke = true;
+            }
+            if ((clear & ERR) != 0) {
+                drainErrorQueue(a, s);
+            }
+            if ((set & PRI) != 0) {
+                s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'p');
+                sendAll(b, s.data, 1, Sockets.MSG_OOB, "send(MSG_OOB)");
+                woke = true;
+            }
+            if ((clear & PRI) != 0) {
+                clearPri(a, (to & RDHUP) != 0, s);
+            }
+            if ((set & IN) != 0) {
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, s.intBuf, "SO_RCVLOWAT");
+                woke = true;
+            }
+            if ((clear & IN) != 0) {
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, LOWAT_NEVER, s.intBuf, "SO_RCVLOWAT");
+            }
+            if ((clear & OUT) != 0) {
+                clearOut(a, s);
+            }
+            if ((set & RDHUP) != 0) {
+                Sockets.shutdown(b, Sockets.SHUT_WR);
+                woke = true;
+            }
+            if ((set & HUP) != 0) {
+                Sockets.shutdown(a, Sockets.SHUT_RDWR);
+                woke = true;
+            }
+            if (!woke) {
+                // The module wakes waiters on every change; an edge-triggered waiter expects a new
+                // edge. TCP re-signals readiness when these options are set again.
+                if ((to & IN) != 0 && (to & RDHUP) == 0) {
+                    Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, s.intBuf, "SO_RCVLOWAT");
+                } else if ((to & OUT) != 0 && (to & HUP) == 0) {
+                    Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
+                }
+            }
+            confirm(a, closure(to));
+        }
+
+        private void raiseErr(int a, Scratch s) throws VpollException {
+            // The timestamped byte must leave A at once: first let B take everything A queued.
+            drainPeer(a, s);
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_TIMESTAMPING, TIMESTAMP_FLAGS, s.intBuf, "SO_TIMESTAMPING");
+            try {
+                s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'e');
+                sendAll(a, s.data, 1, 0, "send(timestamped byte)");
+            } finally {
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_TIMESTAMPING, 0, s.intBuf, "SO_TIMESTAMPING");
+            }
+        }
+
+        private void drainErrorQueue(int a, Scratch s) throws VpollException {
+            for (;;) {
+                Sockets.msghdr(s.msghdr, s.iov, s.data.asSlice(0, 64), s.control);
+                long n = Sockets.recvmsg(a, s.msghdr, Sockets.MSG_ERRQUEUE | Sockets.MSG_DONTWAIT, "recvmsg(MSG_ERRQUEUE)");
+                if (n < 0) {
+                    return;
+                }
+            }
+        }
+
+        /** B reads everything A sent, until A has nothing unacknowledged. */
+        private void drainPeer(int a, Scratch s) throws VpollException {
+            long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
+            for (;;) {
+                while (Sockets.recv(b, s.data, FILL_CHUNK, Sockets.MSG_DONTWAIT, "recv(peer)") > 0) {
+                    // discard
+                }
+                if (outq(a, s) == 0) {
+                    stuck = false;
+                    return;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new VpollException("emulation", 0, "the peer could not drain A's send queue within 2 s");
+                }
+                Poll.pollOne(b, Events.IN, 1);
+            }
+        }
+
+        private void clearPri(int a, boolean peerShut, Scratch s) throws VpollException {
+            long n = Sockets.recv(a, s.data, 1, Sockets.MSG_OOB | Sockets.MSG_DONTWAIT, "recv(MSG_OOB)");
+            if (n != 1) {
+                throw new VpollException("recv(MSG_OOB)", n < 0 ? (int) -n : 0, "the urgent byte was not there");
+            }
+            if (peerShut) {
+                return; // RDHUP keeps A readable anyway, and B can send no more
+            }
+            // Keep IN exact: a fresh reservoir byte goes behind the urgent mark, then A reads the
+            // bytes before the mark (recv stops there), leaving [urgent byte, fresh byte].
+            s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'r');
+            sendAll(b, s.data, 1, 0, "send(reservoir)");
+            Sockets.recv(a, s.data, 64, Sockets.MSG_DONTWAIT, "recv(compact)");
+        }
+
+        private void clearOut(int a, Scratch s) throws VpollException {
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
+            if (stuck) {
+                return;
+            }
+            s.data.fill((byte) 'f');
+            while (Sockets.send(a, s.data, FILL_CHUNK, Sockets.MSG_DONTWAIT, "send(filler)") > 0) {
+                // until A's send queue is full and B's window closed
+            }
+            stuck = true;
+        }
+
+        /** Waits until poll(2) on A reports exactly {@code mask}. */
+        private static void confirm(int a, int mask) throws VpollException {
+            int seen = Poll.currentEvents(a);
+            if (seen == mask) {
+                return;
+            }
+            long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
+            while (System.nanoTime() < deadline) {
+                Poll.pollOne(a, mask & ~seen, 1);
+                seen = Poll.currentEvents(a);
+                if (seen == mask) {
+                    return;
+                }
+            }
+            throw new VpollException("emulation", 0, "the socket reports " + Events.toString(seen)
+                    + " instead of " + Events.toString(mask) + " after 2 s");
+        }
+    }
+}

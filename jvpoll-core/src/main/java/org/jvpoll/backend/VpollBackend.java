@@ -1,0 +1,29 @@
+package org.jvpoll.backend;
+
+import java.io.IOException;
+
+import org.jvpoll.Backend;
+
+/** A mechanism that creates vpoll fds. */
+public interface VpollBackend {
+
+    /** Whether the machine offers a backend, and if not, why. */
+    record Availability(boolean available, String detail) {
+        public static final Availability YES = new Availability(true, "available");
+
+        public static Availability no(String why) {
+            return new Availability(false, why);
+        }
+    }
+
+    Backend type();
+
+    /** Probes (once) whether this machine offers the backend. */
+    Availability availability();
+
+    /** @return the event bits the backend can set and clear */
+    int supportedEvents();
+
+    /** Creates a vpoll fd; on failure nothing is left open. */
+    VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException;
+}

@@ -1,0 +1,74 @@
+package org.jvpoll.backend;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+
+import org.jvpoll.Backend;
+import org.jvpoll.VpollOp;
+import org.jvpoll.syscall.FdHandle;
+
+/**
+ * One vpoll fd as a backend serves it. Subclasses implement the change itself; this class pins
+ * the descriptor around every call (see {@link FdHandle}) so a concurrent close cannot hand the
+ * number to someone else mid-call.
+ */
+public abstract class VpollFile {
+    private static final System.Logger LOG = System.getLogger("org.jvpoll");
+
+    private final FdHandle handle;
+
+    protected VpollFile(int fd) {
+        this.handle = new FdHandle(fd, this::closeResources);
+    }
+
+    public abstract Backend backend();
+
+    /** Applies the change on the pinned descriptor {@code fd}. @return the new mask */
+    protected abstract int doCtl(int fd, VpollOp op, int events) throws IOException;
+
+    /** Reads the mask of the pinned descriptor {@code fd}. */
+    protected abstract int doEvents(int fd) throws IOException;
+
+    /** Closes {@code fd} and any companion descriptors; called exactly once. */
+    protected abstract void releaseDescriptors(int fd) throws IOException;
+
+    public final int ctl(VpollOp op, int events) throws IOException {
+        int fd = handle.acquire();
+        try {
+            return doCtl(fd, op, events);
+        } finally {
+            handle.release();
+        }
+    }
+
+    public final int events() throws IOException {
+        int fd = handle.acquire();
+        try {
+            return doEvents(fd);
+        } finally {
+            handle.release();
+        }
+    }
+
+    public final int fd() {
+        return handle.fd();
+    }
+
+    public final boolean isOpen() {
+        return handle.isOpen();
+    }
+
+    public final void close() {
+        handle.close();
+    }
+
+    private void closeResources(int fd) {
+        try {
+            releaseDescriptors(fd);
+        } catch (IOException e) {
+            // close(2) failing here means a descriptor was already gone: a bug worth a loud log,
+            // but the caller's close (possibly a deferred one) has no one to throw to.
+            LOG.log(Level.WARNING, "closing vpoll fd " + fd + " failed", e);
+        }
+    }
+}
