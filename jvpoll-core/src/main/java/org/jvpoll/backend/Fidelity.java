@@ -32,17 +32,24 @@ public final class Fidelity {
         VpollFd.Options options = VpollFd.Options.DEFAULT.backend(backend);
         for (int event : Events.namedBits()) {
             Row row = measure(options, event, 0);
-            if (row.set().startsWith("no:") && event != Events.OUT && (Events.OUT & backend.supportedEvents()) != 0) {
+            if (row.set().startsWith("no:") && (Events.OUT & backend.supportedEvents()) != 0
+                    && (outOnly(options) & event) == 0) {
                 // Some events need OUT pending (emulation: ERR). Say so rather than just "no".
                 Row withOut = measure(options, event, Events.OUT);
                 if (withOut.set().startsWith("yes")) {
-                    row = new Row(event, withOut.set() + " (only while OUT is set; from no events: "
-                            + row.set() + ")", withOut.clear(), withOut.faithful());
+                    row = new Row(event, withOut.set() + ", while OUT is set (refused while OUT stays clear)",
+                            withOut.clear(), withOut.faithful());
                 }
             }
             rows.add(row);
         }
         return rows;
+    }
+
+    private static int outOnly(VpollFd.Options options) throws IOException {
+        try (VpollFd vfd = VpollFd.create(Events.OUT, options)) {
+            return vfd.events();
+        }
     }
 
     /** Sets then clears {@code event} on a fresh fd that starts with {@code base}. */
@@ -84,14 +91,18 @@ public final class Fidelity {
         return bracket > 0 ? m.substring(0, bracket) : m;
     }
 
+    private static String cell(String text) {
+        return text.replace("|", "\\|");
+    }
+
     /** @return the rows as a Markdown table */
     public static String markdown(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("| event | value | set | clear |\n|---|---|---|---|\n");
         for (Row r : rows) {
             sb.append("| ").append(Events.name(r.event())).append(" | 0x")
-              .append(Integer.toHexString(r.event())).append(" | ").append(r.set()).append(" | ")
-              .append(r.clear()).append(r.faithful() ? "" : " (MISMATCH with poll)").append(" |\n");
+              .append(Integer.toHexString(r.event())).append(" | ").append(cell(r.set())).append(" | ")
+              .append(cell(r.clear())).append(r.faithful() ? "" : " (MISMATCH with poll)").append(" |\n");
         }
         return sb.toString();
     }

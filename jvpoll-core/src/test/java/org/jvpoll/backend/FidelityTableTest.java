@@ -1,0 +1,64 @@
+package org.jvpoll.backend;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.junit.jupiter.api.Test;
+import org.jvpoll.Backend;
+import org.jvpoll.Events;
+
+/**
+ * Measures the emulation's fidelity table on this kernel, checks its facts, and keeps
+ * docs/fidelity.md in step: the generated block there must equal this run's table.
+ * Regenerate with {@code bin/gen-docs}.
+ */
+class FidelityTableTest {
+    static final String BEGIN = "<!-- BEGIN GENERATED: emulation fidelity table (bin/gen-docs) -->";
+    static final String END = "<!-- END GENERATED -->";
+
+    @Test
+    void emulationTableIsMeasuredAndPublished() throws IOException {
+        List<Fidelity.Row> rows = Fidelity.measure(Backend.EMULATION);
+        Map<String, Fidelity.Row> byName = new TreeMap<>();
+        for (Fidelity.Row r : rows) {
+            assertTrue(r.faithful(), "ctl's answer and poll(2) agree for " + Events.name(r.event()));
+            byName.put(Events.name(r.event()), r);
+        }
+        for (String reversible : new String[] {"IN", "PRI", "OUT", "ERR"}) {
+            assertTrue(byName.get(reversible).set().startsWith("yes"), reversible + " can be set");
+            assertEquals("yes", byName.get(reversible).clear(), reversible + " can be cleared");
+        }
+        assertEquals("yes", byName.get("PRI").set(), "PRI alone, without IN (TCP urgent data)");
+        for (String terminal : new String[] {"HUP", "RDHUP"}) {
+            assertTrue(byName.get(terminal).set().startsWith("yes"), terminal + " can be set");
+            assertTrue(byName.get(terminal).clear().startsWith("no"), terminal + " is terminal");
+        }
+        for (String impossible : new String[] {"NVAL", "RDBAND", "WRBAND", "MSG"}) {
+            assertTrue(byName.get(impossible).set().startsWith("no"), impossible + " is refused");
+        }
+
+        String table = Fidelity.markdown(rows);
+        Path doc = Path.of(System.getProperty("jvpoll.docs.dir", "../docs"), "fidelity.md");
+        String text = Files.readString(doc);
+        int b = text.indexOf(BEGIN);
+        int e = text.indexOf(END);
+        assertTrue(b >= 0 && e > b, doc + " has the generated-block markers");
+        String measuredLine = "Measured by `FidelityTableTest` on Linux " + System.getProperty("os.version") + ".\n\n";
+        if (Boolean.getBoolean("jvpoll.docs.write")) {
+            String updated = text.substring(0, b + BEGIN.length()) + "\n" + measuredLine + table + text.substring(e);
+            Files.writeString(doc, updated);
+            System.out.println("wrote the emulation fidelity table to " + doc);
+            return;
+        }
+        String published = text.substring(b + BEGIN.length(), e);
+        String publishedTable = published.substring(published.indexOf("| event"));
+        assertEquals(table, publishedTable, doc + " is stale: run bin/gen-docs and commit the result");
+    }
+}
