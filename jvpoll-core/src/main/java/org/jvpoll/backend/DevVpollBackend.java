@@ -53,14 +53,14 @@ final class DevVpollBackend implements VpollBackend {
         } catch (VpollException e) {
             String why = e.errno() == Errno.ENOENT ? "no " + path + " (the vpoll kernel module is not loaded)"
                     : "open(" + path + ") failed with " + Errno.name(e.errno());
-            return Availability.no(why);
+            return Availability.no(why, e.errno());
         }
         try {
             // ADD of no events changes nothing and returns the mask: a vpoll device answers >= 0.
             io.ioctl(fd, Ioctl.vpollRequest(VpollOp.ADD.code()), 0, "ioctl(VPOLL_IO_ADDEVENTS)");
             return Availability.YES;
         } catch (VpollException e) {
-            return Availability.no(path + " is not a vpoll device: " + KernelIo.describe(e));
+            return Availability.no(path + " is not a vpoll device: " + KernelIo.describe(e), e.errno());
         } finally {
             try {
                 io.close(fd);
@@ -74,7 +74,7 @@ final class DevVpollBackend implements VpollBackend {
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
         Availability a = availability();
         if (!a.available()) {
-            throw new BackendUnavailableException(Backend.DEV_VPOLL, 0, a.detail());
+            throw new BackendUnavailableException(Backend.DEV_VPOLL, a.errno(), a.detail());
         }
         int flags = Unistd.O_RDWR | (closeOnExec ? Unistd.O_CLOEXEC : 0) | (nonBlocking ? Unistd.O_NONBLOCK : 0);
         int fd = io.open(path, flags);

@@ -46,7 +46,7 @@ final class EventFdBackend implements VpollBackend {
             fd = io.eventfd(0, EventFd.EFD_VPOLL | EventFd.EFD_CLOEXEC);
         } catch (VpollException e) {
             return Availability.no("eventfd(0, EFD_VPOLL) failed with " + Errno.name(e.errno())
-                    + ": the kernel lacks the EFD_VPOLL patch");
+                    + ": the kernel lacks the EFD_VPOLL patch", e.errno());
         }
         try {
             io.writeU64(fd, EventFd.vpollRequest(VpollOp.ADD.code(), Events.IN), "write(EFD_VPOLL_ADDEVENTS)");
@@ -55,7 +55,7 @@ final class EventFdBackend implements VpollBackend {
                     : Availability.no("eventfd accepted EFD_VPOLL but read back 0x" + Long.toHexString(mask)
                             + " after adding IN: not vpoll semantics");
         } catch (VpollException e) {
-            return Availability.no("eventfd(EFD_VPOLL) probe failed: " + KernelIo.describe(e));
+            return Availability.no("eventfd(EFD_VPOLL) probe failed: " + KernelIo.describe(e), e.errno());
         } finally {
             try {
                 io.close(fd);
@@ -69,7 +69,7 @@ final class EventFdBackend implements VpollBackend {
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
         Availability a = availability();
         if (!a.available()) {
-            throw new org.jvpoll.BackendUnavailableException(Backend.EVENTFD, 0, a.detail());
+            throw new org.jvpoll.BackendUnavailableException(Backend.EVENTFD, a.errno(), a.detail());
         }
         int flags = EventFd.EFD_VPOLL | (closeOnExec ? EventFd.EFD_CLOEXEC : 0)
                 | (nonBlocking ? EventFd.EFD_NONBLOCK : 0);

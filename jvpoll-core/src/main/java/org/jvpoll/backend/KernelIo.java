@@ -47,7 +47,8 @@ public interface KernelIo {
             buf.set(JAVA_LONG, 0, value);
             long n = Unistd.write(fd, buf, 8, what);
             if (n != 8) {
-                throw new VpollException(what, n < 0 ? (int) -n : 0, "wrote " + n + " of 8 bytes");
+                throw n < 0 ? new VpollException(what, (int) -n, null)
+                        : new VpollException(what, 0, "wrote " + n + " of 8 bytes");
             }
         }
 
@@ -56,7 +57,8 @@ public interface KernelIo {
             MemorySegment buf = u64.get();
             long n = Unistd.read(fd, buf, 8, what);
             if (n != 8) {
-                throw new VpollException(what, n < 0 ? (int) -n : 0, "read " + n + " of 8 bytes");
+                throw n < 0 ? new VpollException(what, (int) -n, null)
+                        : new VpollException(what, 0, "read " + n + " of 8 bytes");
             }
             return buf.get(JAVA_LONG, 0);
         }

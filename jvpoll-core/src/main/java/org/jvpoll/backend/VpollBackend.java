@@ -8,11 +8,16 @@ import org.jvpoll.Backend;
 public interface VpollBackend {
 
     /** Whether the machine offers a backend, and if not, why. */
-    record Availability(boolean available, String detail) {
-        public static final Availability YES = new Availability(true, "available");
+    record Availability(boolean available, String detail, int errno) {
+        public static final Availability YES = new Availability(true, "available", 0);
 
         public static Availability no(String why) {
-            return new Availability(false, why);
+            return new Availability(false, why, 0);
+        }
+
+        /** Unavailable because a probing call failed with {@code errno}. */
+        public static Availability no(String why, int errno) {
+            return new Availability(false, why, errno);
         }
     }
 

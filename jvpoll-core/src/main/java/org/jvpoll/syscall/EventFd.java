@@ -42,7 +42,7 @@ public final class EventFd {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw new VpollException("eventfd(" + Integer.toHexString(initval) + ", 0x"
+            throw new VpollException("eventfd(0x" + Integer.toHexString(initval) + ", 0x"
                     + Integer.toHexString(flags) + ")", Syscall.errno(st), null);
         }
         return rc;
