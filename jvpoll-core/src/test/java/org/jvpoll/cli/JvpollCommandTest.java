@@ -63,5 +63,6 @@ class JvpollCommandTest {
                 () -> run(1, "demo", "--backend", "dev-vpoll", "--delay-ms", "10"));
         assertTrue(e.getMessage().contains("/dev/vpoll"), e.getMessage());
         assertEquals(Backend.DEV_VPOLL, e.backend());
+        assertEquals(org.jvpoll.Errno.ENOENT, e.errno(), "the probe's errno travels with the exception");
     }
 }
