@@ -38,6 +38,9 @@ class BackendBehaviourTest {
     static VpollFd.Options on(Backend backend) {
         if (!backend.isAvailable()) {
             String why = "backend " + backend.id() + " not available here: " + backend.availability();
+            if (backend.id().equals(org.jvpoll.testing.RequiredBackend.id())) {
+                throw new AssertionError("required by -D" + org.jvpoll.testing.RequiredBackend.PROPERTY + ", but " + why);
+            }
             System.out.println("SKIP " + why);
             Assumptions.assumeTrue(false, why);
         }

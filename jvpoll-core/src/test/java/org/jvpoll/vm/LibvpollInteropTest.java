@@ -1,0 +1,78 @@
+package org.jvpoll.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.jvpoll.Backend;
+import org.jvpoll.testing.RequiredBackend;
+import org.jvpoll.Events;
+import org.jvpoll.VpollFd;
+import org.jvpoll.VpollOp;
+import org.jvpoll.syscall.Ioctl;
+import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.UnixFdPassing;
+
+/**
+ * A C program linked with Debian's libvpoll (vm/interop/vpoll_peer.c) and this jvpoll process
+ * exchange vpoll fds over a UNIX socket and each sees the other's changes. Needs a real
+ * /dev/vpoll (the module guest, or a served device) and the compiled peer (-Djvpoll.vm.peer).
+ */
+class LibvpollInteropTest {
+    @Test
+    void libvpollAndJvpollShareFdsBothWays() throws Throwable {
+        String peer = System.getProperty("jvpoll.vm.peer");
+        boolean required = "dev-vpoll".equals(RequiredBackend.id());
+        if (!required && (peer == null || !Backend.DEV_VPOLL.isAvailable())) {
+            System.out.println("SKIP LibvpollInteropTest: needs /dev/vpoll and -Djvpoll.vm.peer (run vm/module-guest.sh)");
+            Assumptions.assumeTrue(false, "no /dev/vpoll here");
+        }
+        Path sock = Path.of("/tmp", "jvpoll-interop-" + ProcessHandle.current().pid() + ".sock");
+        Process p = new ProcessBuilder(peer, sock.toString()).redirectErrorStream(true).start();
+        List<String> lines = new ArrayList<>();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+             VpollFd mine = VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.DEV_VPOLL))) {
+            assertEquals("READY", out.readLine());
+            int theirs;
+            try (UnixFdPassing link = new UnixFdPassing(sock.toString())) {
+                link.sendFd(mine.fd(), 'j');
+                int[] got = link.recvFd();
+                assertEquals('c', got[0]);
+                theirs = got[1];
+                // 1. libvpoll changed our fd.
+                assertEquals('a', link.recvByte());
+                assertEquals(Events.IN | Events.PRI, mine.events());
+                assertEquals(Events.IN | Events.PRI, Poll.currentEvents(mine.fd()));
+                // 2. We change libvpoll's fd with the module's ioctl, as jvpoll's dev-vpoll backend does.
+                int mask = Ioctl.ioctl(theirs, Ioctl.vpollRequest(VpollOp.ADD.code()), Events.OUT, "ioctl(theirs)");
+                assertEquals(Events.OUT, mask);
+                link.sendByte('b');
+                // 3. Wake the peer, which is blocked in poll(2) on our fd.
+                Thread.sleep(200);
+                mine.add(Events.HUP);
+                String line;
+                while ((line = out.readLine()) != null) {
+                    lines.add(line);
+                }
+            }
+            Unistd.close(theirs);
+        } finally {
+            Files.deleteIfExists(sock);
+        }
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "peer exits");
+        System.out.println(String.join("\n", lines));
+        assertEquals(0, p.exitValue(), String.join("\n", lines));
+        assertTrue(lines.contains("PEER OK"), String.join("\n", lines));
+    }
+}
