@@ -41,6 +41,7 @@ public final class SelectorBench {
         }
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(ChannelCreationBenchmark.class.getName())
+                .include(EmulatedChannelCreationBenchmark.class.getName())
                 .include(WakeupLatencyBenchmark.class.getName())
                 .shouldFailOnError(true);
         if (quick) {
@@ -71,19 +72,34 @@ public final class SelectorBench {
           .append(", ").append(Runtime.getRuntime().availableProcessors()).append(" CPUs, vpoll backend ")
           .append(Backend.preferred().id()).append(".\n\n");
 
-        sb.append("Create and register N channels (one Selector), time per channel:\n\n");
-        sb.append("| N | JDK Pipe (baseline) | VpollFd.channel() on existing fds | ratio | VpollFd.create + channel() | ratio |\n");
-        sb.append("|---|---|---|---|---|---|\n");
+        sb.append("Create and register N channels in one Selector, time per channel:\n\n");
+        sb.append("| N | JDK Pipe channels (baseline) | jvpoll channel path (eventfd) | ratio |\n");
+        sb.append("|---|---|---|---|\n");
         for (String n : new String[] {"1000", "10000"}) {
             RunResult pipe = byKey.get("jdkPipe/" + n);
-            if (pipe == null) {
+            RunResult path = byKey.get("vpollChannelPath/" + n);
+            if (pipe == null || path == null) {
                 continue;
             }
             double base = perChannelMicros(pipe, n);
-            double channel = perChannelMicros(byKey.get("vpollChannel/" + n), n);
-            double full = perChannelMicros(byKey.get("vpollFdAndChannel/" + n), n);
-            sb.append(String.format(Locale.ROOT, "| %s | %.2f µs | %.2f µs | %.2f | %.2f µs | %.2f |%n",
-                    n, base, channel, channel / base, full, full / base));
+            double ours = perChannelMicros(path, n);
+            sb.append(String.format(Locale.ROOT, "| %s | %.2f µs | %.2f µs | %.2f |%n", n, base, ours, ours / base));
+        }
+        RunResult pipe1k = byKey.get("jdkPipe/1000");
+        sb.append("\nWhole vpoll fds (backend ").append(Backend.preferred().id())
+          .append("), time per channel; ratio against JDK Pipe channels at N = 1000:\n\n");
+        sb.append("| N | VpollFd.channel() on existing fds | ratio | VpollFd.create + channel() | ratio |\n");
+        sb.append("|---|---|---|---|---|\n");
+        for (String n : new String[] {"1000", "5000"}) {
+            RunResult existing = byKey.get("vpollChannel/" + n);
+            RunResult full = byKey.get("vpollFdAndChannel/" + n);
+            if (existing == null || full == null || pipe1k == null) {
+                continue;
+            }
+            double base = perChannelMicros(pipe1k, "1000");
+            double e = perChannelMicros(existing, n);
+            double f = perChannelMicros(full, n);
+            sb.append(String.format(Locale.ROOT, "| %s | %.2f µs | %.2f | %.2f µs | %.2f |%n", n, e, e / base, f, f / base));
         }
 
         sb.append("\nWakeup round trip through a Selector (trigger, select() returns, event consumed, ack):\n\n");
