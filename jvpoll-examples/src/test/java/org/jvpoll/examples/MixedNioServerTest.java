@@ -41,6 +41,7 @@ class MixedNioServerTest {
     @Test
     void tcpClientsAndTheUserSocketTalkThroughOneSelector() throws Exception {
         try (UserSocket user = new UserSocket(2); MixedNioServer server = new MixedNioServer(0, user)) {
+            MixedNioServer stopper = server;
             Thread loop = new Thread(() -> {
                 try {
                     server.run();
@@ -77,7 +78,7 @@ class MixedNioServerTest {
                 }
                 assertEquals(List.of("tcp-1: m0", "tcp-1: m1", "tcp-1: m2", "tcp-1: m3", "tcp-1: m4", "tcp-1: m5"), got);
             } finally {
-                server.close();
+                stopper.close(); // ends the loop: close() is idempotent, the resource closes again harmlessly
                 loop.join(5000);
             }
             assertFalse(loop.isAlive());
@@ -90,10 +91,10 @@ class MixedNioServerTest {
 
     @Test
     void theExampleRunsOnTheModulePathWithNoAddOpens() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String javaExe = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String modulePath = location(VpollFd.class) + java.io.File.pathSeparator + location(MixedNioServer.class);
         Path err = Files.createTempFile("mixed-nio-server", ".err");
-        Process p = new ProcessBuilder(java, "--enable-native-access=org.jvpoll", "-p", modulePath,
+        Process p = new ProcessBuilder(javaExe, "--enable-native-access=org.jvpoll", "-p", modulePath,
                 "-m", "org.jvpoll.examples/org.jvpoll.examples.MixedNioServer", "0")
                 .redirectError(err.toFile()).start();
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
