@@ -37,6 +37,7 @@ public final class MixedNioServer implements AutoCloseable {
     /** Messages for the user socket that did not fit yet (OP_WRITE pending on userKey). */
     private final ArrayDeque<String> toUser = new ArrayDeque<>();
     private int nextClientId = 1;
+    private volatile int accepted;
 
     private static final class Client {
         final int id;
@@ -113,6 +114,12 @@ public final class MixedNioServer implements AutoCloseable {
         Client c = new Client(nextClientId++, ch);
         clients.add(c);
         ch.register(selector, SelectionKey.OP_READ, c);
+        accepted++; // written by the loop thread only
+    }
+
+    /** @return how many TCP clients the loop has accepted so far */
+    public int acceptedClients() {
+        return accepted;
     }
 
     private void serveClient(SelectionKey key) throws IOException {

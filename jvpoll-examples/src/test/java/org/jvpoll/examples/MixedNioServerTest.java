@@ -51,7 +51,12 @@ class MixedNioServerTest {
             }, "server-loop");
             loop.start();
             try (Peer a = Peer.connect(server.address()); Peer b = Peer.connect(server.address())) {
-                // Make sure both are accepted before traffic: each says hello, the other hears it.
+                // Both accepted before any traffic, so both are in every broadcast.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+                while (server.acceptedClients() < 2 && System.nanoTime() < deadline) {
+                    Thread.sleep(1);
+                }
+                assertEquals(2, server.acceptedClients());
                 a.out().println("hello");
                 assertEquals("tcp-1: hello", b.in().readLine());
                 b.out().println("hi");
