@@ -8,7 +8,12 @@
  * <p>jvpoll calls the C library through the FFM API; run with
  * {@code --enable-native-access=org.jvpoll} (module path) or
  * {@code --enable-native-access=ALL-UNNAMED} (class path) to avoid the JDK's warning.
+ *
+ * <p>It reads jdk.net for {@code jdk.nio.Channels.readWriteSelectableChannel}, the JDK's supported
+ * way to make a selectable channel of a file descriptor ({@code VpollFd.channel()}).
  */
 module org.jvpoll {
+    requires jdk.net;
+
     exports org.jvpoll;
 }

@@ -1,10 +1,13 @@
 package org.jvpoll;
 
 import java.io.IOException;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.SelectableChannel;
 import java.util.Objects;
 
 import org.jvpoll.backend.Backends;
 import org.jvpoll.backend.VpollFile;
+import org.jvpoll.channel.SelectableVpoll;
 
 /**
  * A real kernel file descriptor whose pending poll/select/epoll events are set from Java.
@@ -58,7 +61,14 @@ public final class VpollFd implements AutoCloseable {
         }
     }
 
+    private static final System.Logger LOG = System.getLogger("org.jvpoll");
+
     private final VpollFile file;
+    private final Object channelLock = new Object();
+    /** The channel view, created by the first {@link #channel()}; guarded by channelLock. */
+    private SelectableVpoll selectable;
+    /** Set by {@link #close()} before it closes the channel; guarded by channelLock. */
+    private boolean closing;
 
     private VpollFd(VpollFile file) {
         this.file = file;
@@ -140,9 +150,62 @@ public final class VpollFd implements AutoCloseable {
         return file.isOpen();
     }
 
-    /** Closes the fd and everything the backend holds for it; later calls do nothing. */
+    /**
+     * This fd as a {@link SelectableChannel} of the JDK's default {@link
+     * java.nio.channels.spi.SelectorProvider}: register it with any {@code Selector.open()}
+     * selector, next to socket, server-socket, datagram and pipe channels, for
+     * {@link java.nio.channels.SelectionKey#OP_READ OP_READ} (the fd has IN) and
+     * {@link java.nio.channels.SelectionKey#OP_WRITE OP_WRITE} (OUT). ERR or HUP make every
+     * interest op ready; PRI and RDHUP alone select nothing: read {@link #events()} for the exact
+     * mask. The channel has no read or write methods; docs/selector.md has the full mapping.
+     *
+     * <p>Created on the first call (from the JDK module jdk.net's
+     * {@code jdk.nio.Channels.readWriteSelectableChannel}, on a second descriptor for this fd's
+     * open file description, with this fd's close-on-exec flag); later calls return the same
+     * channel. Like every new channel it starts in blocking mode: {@code configureBlocking(false)}
+     * sets O_NONBLOCK on the open file description, which {@link #fd()} shares.
+     *
+     * <p>The channel and this object have one lifetime: closing either closes both, once. A
+     * channel closed while registered keeps its second descriptor until its selectors have
+     * deregistered it (their next select), as JDK channels do; no fd number is ever closed twice
+     * or after reuse, also when another thread is inside {@code select()}.
+     *
+     * @throws ClosedChannelException if this fd (or its channel) is closed
+     * @throws UnsupportedOperationException if the default SelectorProvider is not the JDK's
+     * @throws VpollException if a system call fails (errno attached); nothing is left open
+     */
+    public SelectableChannel channel() throws IOException {
+        synchronized (channelLock) {
+            if (closing || !file.isOpen()) {
+                throw new ClosedChannelException();
+            }
+            if (selectable == null) {
+                selectable = SelectableVpoll.open(file);
+            }
+            return selectable.channel();
+        }
+    }
+
+    /**
+     * Closes the fd and everything the backend holds for it, and its {@link #channel()} if one
+     * was made; later calls do nothing.
+     */
     @Override
     public void close() {
+        SelectableVpoll s;
+        synchronized (channelLock) {
+            closing = true;
+            s = selectable;
+        }
+        if (s != null) {
+            try {
+                s.close(); // cancels its keys first, then closes the file
+            } catch (IOException e) {
+                // Only close(2) of the JDK's descriptor can fail here, which means it was already
+                // gone: a bug worth a loud log, with no caller that could act on it.
+                LOG.log(System.Logger.Level.WARNING, "closing the channel of vpoll fd " + file.fd() + " failed", e);
+            }
+        }
         file.close();
     }
 

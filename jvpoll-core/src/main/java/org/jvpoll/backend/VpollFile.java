@@ -50,6 +50,27 @@ public abstract class VpollFile {
         }
     }
 
+    /** Work done on the pinned descriptor. */
+    @FunctionalInterface
+    public interface PinnedAction<T> {
+        T apply(int fd) throws IOException;
+    }
+
+    /**
+     * Runs {@code action} with the descriptor pinned open (see {@link FdHandle}): a concurrent
+     * close cannot release the number until it returns.
+     *
+     * @throws java.nio.channels.ClosedChannelException if the file is closed
+     */
+    public final <T> T withPinnedFd(PinnedAction<T> action) throws IOException {
+        int fd = handle.acquire();
+        try {
+            return action.apply(fd);
+        } finally {
+            handle.release();
+        }
+    }
+
     public final int fd() {
         return handle.fd();
     }

@@ -1,0 +1,48 @@
+package org.jvpoll.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Assumptions;
+import org.jvpoll.Backend;
+import org.jvpoll.VpollFd;
+
+/** Test helpers for channel tests: backend choice with a printed skip, descriptor counting. */
+public final class Fds {
+    private Fds() {}
+
+    /** Options forcing {@code backend}; skips the test, saying why, if this machine lacks it. */
+    public static VpollFd.Options on(Backend backend) {
+        if (!backend.isAvailable()) {
+            String why = "backend " + backend.id() + " not available here: " + backend.availability();
+            System.out.println("SKIP " + why);
+            Assumptions.assumeTrue(false, why);
+        }
+        return VpollFd.Options.DEFAULT.backend(backend);
+    }
+
+    /**
+     * @return how many descriptors this process has open, after jvpoll's per-process descriptors
+     *         (the emulation's listener, the channel anchor) exist
+     */
+    public static int openCount() {
+        try (VpollFd v = VpollFd.create(0)) {
+            v.channel().close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return countNow();
+    }
+
+    /** @return how many descriptors this process has open right now */
+    public static int countNow() {
+        try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+            return (int) s.count() - 1; // minus the one the listing itself holds
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
