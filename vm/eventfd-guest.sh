@@ -43,7 +43,7 @@ step "initramfs"
 INITRD_DIR="$VM_OUT/initrd-eventfd"
 rm -rf "$INITRD_DIR" && mkdir -p "$INITRD_DIR"/{bin,proc,sys,dev,host,lib/modules}
 cp /bin/busybox "$INITRD_DIR/bin/"
-TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest ${JVPOLL_VM_EXTRA_TESTS:-}"
+TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest ${JVPOLL_VM_EXTRA_TESTS:-}"
 SELECT=""
 for t in $TESTS; do SELECT="$SELECT --select-class $t"; done
 COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \
@@ -67,3 +67,4 @@ if [ "$rc" != "0" ]; then
     exit 1
 fi
 echo "vm: eventfd guest tests passed ($LOG)"
+python3 "$VM_ROOT/vm/docs.py" eventfd "$LOG" "$VM_ROOT/docs/fidelity.md" ${JVPOLL_VM_WRITE_DOCS:+--write}

@@ -49,7 +49,7 @@ for m in $MODULES; do
     if [ -n "$f" ]; then cp "$f" "$INITRD_DIR/lib/modules/"; fi
 done
 cp "$KO" "$INITRD_DIR/lib/modules/vpoll.ko"
-TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.vm.LibvpollInteropTest ${JVPOLL_VM_EXTRA_TESTS:-}"
+TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.vm.LibvpollInteropTest ${JVPOLL_VM_EXTRA_TESTS:-}"
 SELECT=""
 for t in $TESTS; do SELECT="$SELECT --select-class $t"; done
 COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \
@@ -73,3 +73,4 @@ if [ "$rc" != "0" ]; then
     exit 1
 fi
 echo "vm: module guest tests passed ($LOG)"
+python3 "$VM_ROOT/vm/docs.py" dev-vpoll "$LOG" "$VM_ROOT/docs/fidelity.md" ${JVPOLL_VM_WRITE_DOCS:+--write}
