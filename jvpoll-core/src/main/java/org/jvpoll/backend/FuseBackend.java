@@ -32,7 +32,7 @@ import org.jvpoll.syscall.Unistd;
  */
 final class FuseBackend implements VpollBackend {
     /** {@code direct} (default) or {@code ioctl}. */
-    static final String CTL_PROPERTY = "jvpoll.fuse.ctl";
+    static final String CTL_PROPERTY = ProcessMount.CTL_PROPERTY;
 
     private volatile Availability availability;
 

@@ -20,7 +20,8 @@ import org.jvpoll.syscall.Creds;
 final class Serve {
     private Serve() {}
 
-    record Settings(Path path, int mode, boolean allowOther, int readers, int requestTimeout, FuseMount.Mounter mounter) {}
+    record Settings(Path path, int mode, boolean allowOther, int readers, int requestTimeout, int spinMicros,
+            FuseMount.Mounter mounter) {}
 
     static Path defaultPath() {
         if (Creds.geteuid() == 0) {
@@ -39,6 +40,7 @@ final class Serve {
         boolean allowOther = root;
         int readers = 2;
         int timeout = 30;
+        int spin = 0;
         FuseMount.Mounter mounter = FuseMount.Mounter.AUTO;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
@@ -46,6 +48,7 @@ final class Serve {
                 case "--mode" -> mode = parseMode(JvpollCommand.value(args, ++i, a));
                 case "--readers" -> readers = parseInt(JvpollCommand.value(args, ++i, a), a, 1, 64);
                 case "--request-timeout" -> timeout = parseInt(JvpollCommand.value(args, ++i, a), a, 0, 65535);
+                case "--spin-us" -> spin = parseInt(JvpollCommand.value(args, ++i, a), a, 0, 10_000);
                 case "--mounter" -> mounter = FuseMount.Mounter.parse(JvpollCommand.value(args, ++i, a));
                 case "--allow-other" -> allowOther = true;
                 case "--no-allow-other" -> allowOther = false;
@@ -57,7 +60,7 @@ final class Serve {
                 }
             }
         }
-        return new Settings(path != null ? path : defaultPath(), mode, allowOther, readers, timeout, mounter);
+        return new Settings(path != null ? path : defaultPath(), mode, allowOther, readers, timeout, spin, mounter);
     }
 
     private static int parseMode(String s) {
@@ -95,7 +98,7 @@ final class Serve {
             }
         }
         FuseMount mount = FuseMount.mount(s.path(),
-                new FuseMount.Options(s.mode(), s.allowOther(), s.readers(), s.requestTimeout(), s.mounter()),
+                new FuseMount.Options(s.mode(), s.allowOther(), s.readers(), s.requestTimeout(), s.spinMicros(), s.mounter()),
                 line -> err.println("jvpoll serve: " + line));
         VpollFileSystem fs = mount.fileSystem();
         CountDownLatch stop = new CountDownLatch(1);
@@ -108,7 +111,8 @@ final class Serve {
                 + ", mode 0" + Integer.toOctalString(s.mode()) + (s.allowOther() ? ", allow_other" : "")
                 + ", mounted with " + (mount.mounter() == FuseMount.Mounter.SYSCALL ? "mount(2)" : "fusermount3")
                 + ", FUSE 7." + fs.protocolMinor() + ", request timeout "
-                + (fs.requestTimeout() > 0 ? fs.requestTimeout() + " s" : "none") + ", " + s.readers() + " threads)");
+                + (fs.requestTimeout() > 0 ? fs.requestTimeout() + " s" : "none") + ", " + s.readers() + " threads"
+                + (s.spinMicros() > 0 ? " + a responder spinning " + s.spinMicros() + " µs after each wake-up" : "") + ")");
         out.println("jvpoll serve: use it as /dev/vpoll (open + ioctl(_IO('^', op), events), or 8-byte write/read);"
                 + " jvpoll: -D" + org.jvpoll.backend.Backends.DEV_VPOLL_PATH_PROPERTY + "=" + mount.path());
         out.println("jvpoll serve: SIGTERM or SIGINT unmounts and stops");

@@ -73,9 +73,11 @@ public final class FuseMount implements AutoCloseable {
      *                   call from another uid, even on an inherited descriptor
      * @param readers    daemon threads
      * @param requestTimeoutSeconds see {@link VpollFileSystem.Config}
+     * @param spinMicros see {@link VpollFileSystem.Config}
      * @param mounter    how to mount
      */
-    public record Options(int fileMode, boolean allowOther, int readers, int requestTimeoutSeconds, Mounter mounter) {}
+    public record Options(int fileMode, boolean allowOther, int readers, int requestTimeoutSeconds, int spinMicros,
+            Mounter mounter) {}
 
     private final Path path;
     private final boolean createdMountPoint;
@@ -202,7 +204,7 @@ public final class FuseMount implements AutoCloseable {
             devFd = mountWithFusermount(path, self, options);
         }
         VpollFileSystem.Config config = new VpollFileSystem.Config(options.fileMode(), Creds.geteuid(), Creds.getegid(),
-                options.readers(), options.requestTimeoutSeconds());
+                options.readers(), options.requestTimeoutSeconds(), options.spinMicros());
         VpollFileSystem fs = new VpollFileSystem(devFd, config, "jvpoll-fuse", log);
         FuseMount m = new FuseMount(path, created, mounter, fs, log);
         try {

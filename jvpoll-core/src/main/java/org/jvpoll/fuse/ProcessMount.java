@@ -27,8 +27,12 @@ public final class ProcessMount {
     public static final String DIR_PROPERTY = "jvpoll.fuse.dir";
     /** {@code auto} (default), {@code mount} or {@code fusermount3}. */
     public static final String MOUNTER_PROPERTY = "jvpoll.fuse.mounter";
+    /** How the FUSE backend applies jvpoll's own changes: {@code direct} (default, in memory) or {@code ioctl}. */
+    public static final String CTL_PROPERTY = "jvpoll.fuse.ctl";
     /** Daemon threads reading /dev/fuse (default 2). */
     public static final String READERS_PROPERTY = "jvpoll.fuse.readers";
+    /** Microseconds a responder thread spins after each wake-up (default 0 = no responder; see docs/fuse.md). */
+    public static final String SPIN_PROPERTY = "jvpoll.fuse.spinMicros";
     /** Seconds an unanswered request may wait before the kernel aborts the connection (default 30, 0 = never). */
     public static final String TIMEOUT_PROPERTY = "jvpoll.fuse.requestTimeout";
 
@@ -87,7 +91,7 @@ public final class ProcessMount {
 
     public static FuseMount.Options options() {
         return new FuseMount.Options(0600, Creds.geteuid() == 0, intProperty(READERS_PROPERTY, 2, 1, 64),
-                intProperty(TIMEOUT_PROPERTY, 30, 0, 0xffff),
+                intProperty(TIMEOUT_PROPERTY, 30, 0, 0xffff), intProperty(SPIN_PROPERTY, 0, 0, 10_000),
                 FuseMount.Mounter.parse(System.getProperty(MOUNTER_PROPERTY, "auto")));
     }
 

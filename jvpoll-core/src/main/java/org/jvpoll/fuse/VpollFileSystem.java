@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -71,9 +73,16 @@ public final class VpollFileSystem {
      * @param readers              threads reading /dev/fuse (at least 1)
      * @param requestTimeoutSeconds asked of the kernel (FUSE 7.43+): a request the daemon leaves
      *                             unanswered that long aborts the connection; 0 = never
+     * @param spinMicros           after each wake-up it sends, a responder thread reads a
+     *                             non-blocking clone of /dev/fuse for this long (extended while
+     *                             requests come), so the woken waiters' re-polls find a running
+     *                             thread instead of waking one; 0 = no responder
      */
-    public record Config(int fileMode, int uid, int gid, int readers, int requestTimeoutSeconds) {
+    public record Config(int fileMode, int uid, int gid, int readers, int requestTimeoutSeconds, int spinMicros) {
         public Config {
+            if (spinMicros < 0 || spinMicros > 10_000) {
+                throw new IllegalArgumentException("spin " + spinMicros + " µs: must be 0 (off) to 10000");
+            }
             if (readers < 1) {
                 throw new IllegalArgumentException("readers " + readers + ": need at least 1");
             }
@@ -161,6 +170,7 @@ public final class VpollFileSystem {
     }
 
     private final int devFd;
+    private final String threadName;
     private final Config config;
     private final Consumer<String> log;
     private final ConcurrentHashMap<Long, Instance> instances = new ConcurrentHashMap<>();
@@ -174,6 +184,9 @@ public final class VpollFileSystem {
     private final LongAdder notifications = new LongAdder();
     private final ThreadLocal<MemorySegment> notifyBuffer =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(Fuse.OUT_HEADER_SIZE + Fuse.NOTIFY_POLL_SIZE, 8));
+    private final AtomicBoolean spinRequested = new AtomicBoolean();
+    private volatile Thread spinner;
+    private volatile boolean stopping;
     private volatile int protocolMinor;
     private volatile int requestTimeout;
     private volatile String failure;
@@ -187,9 +200,10 @@ public final class VpollFileSystem {
         this.devFd = devFd;
         this.config = config;
         this.log = log;
+        this.threadName = threadName;
         liveReaders.set(config.readers());
         for (int i = 0; i < config.readers(); i++) {
-            Thread t = Thread.ofPlatform().daemon(true).name(threadName + "-" + i).unstarted(new Reader());
+            Thread t = Thread.ofPlatform().daemon(true).name(threadName + "-" + i).unstarted(new Reader(devFd, false));
             readers.add(t);
         }
         readers.forEach(Thread::start);
@@ -256,25 +270,118 @@ public final class VpollFileSystem {
         b.set(JAVA_LONG, 16, kh);
         long n = Unistd.write(devFd, b, Fuse.OUT_HEADER_SIZE + Fuse.NOTIFY_POLL_SIZE, "write(/dev/fuse, FUSE_NOTIFY_POLL)");
         notifications.increment();
+        Thread t = spinner;
+        if (t != null) {
+            spinRequested.set(true);
+            LockSupport.unpark(t);
+        }
         if (n < 0) {
             throw new VpollException("write(/dev/fuse, FUSE_NOTIFY_POLL)", (int) -n, null);
         }
+    }
+
+    /** After INIT: a clone of /dev/fuse, non-blocking, for the spinning responder. */
+    private void startSpinner() {
+        if (config.spinMicros() == 0) {
+            return;
+        }
+        int clone;
+        try (Arena arena = Arena.ofConfined()) {
+            clone = Unistd.open(arena.allocateFrom("/dev/fuse"), Unistd.O_RDWR | Unistd.O_CLOEXEC | Unistd.O_NONBLOCK,
+                    "open(/dev/fuse)");
+            MemorySegment old = arena.allocate(JAVA_INT);
+            old.set(JAVA_INT, 0, devFd);
+            try {
+                Ioctl.ioctlInt(clone, Fuse.DEV_IOC_CLONE, old, "ioctl(FUSE_DEV_IOC_CLONE)");
+            } catch (VpollException e) {
+                Unistd.closeQuietly(clone);
+                throw e;
+            }
+        } catch (VpollException e) {
+            LOG.log(System.Logger.Level.DEBUG, "no spinning responder: " + e.getMessage());
+            return;
+        }
+        Thread t = Thread.ofPlatform().daemon(true).name(threadName + "-responder").unstarted(new Reader(clone, true));
+        spinner = t;
+        t.start();
     }
 
     private final class Reader implements Runnable {
         private final Arena arena = Arena.ofAuto();
         private final MemorySegment in = arena.allocate(BUFFER_SIZE, 8);
         private final MemorySegment out = arena.allocate(256, 8);
+        private final int fd;
+        private final boolean responder;
+
+        Reader(int fd, boolean responder) {
+            this.fd = fd;
+            this.responder = responder;
+        }
 
         @Override
         public void run() {
+            if (responder) {
+                try {
+                    respond();
+                } finally {
+                    spinner = null;
+                    Unistd.closeQuietly(fd);
+                }
+                return;
+            }
             try {
                 loop();
             } finally {
                 if (liveReaders.decrementAndGet() == 0) {
+                    stopping = true;
+                    Thread t = spinner;
+                    if (t != null) {
+                        LockSupport.unpark(t);
+                    }
                     Unistd.closeQuietly(devFd);
                     initialized.countDown(); // never leave awaitInit hanging
                     terminated.countDown();
+                }
+            }
+        }
+
+        /** Parks until a wake-up is sent, then answers requests without blocking for a while. */
+        private void respond() {
+            long window = config.spinMicros() * 1000L;
+            while (!stopping) {
+                if (!spinRequested.getAndSet(false)) {
+                    LockSupport.park(this);
+                    continue;
+                }
+                long deadline = System.nanoTime() + window;
+                while (System.nanoTime() < deadline && !stopping) {
+                    long n;
+                    try {
+                        n = Unistd.read(fd, in, BUFFER_SIZE, "read(/dev/fuse clone)");
+                    } catch (VpollException e) {
+                        if (e.errno() == Errno.ENOENT) {
+                            continue;
+                        }
+                        return; // ENODEV: the connection ended
+                    }
+                    if (n >= Fuse.IN_HEADER_SIZE) {
+                        requests.increment();
+                        try {
+                            if (!handle()) {
+                                return;
+                            }
+                        } catch (VpollException e) {
+                            if (e.errno() == Errno.ENODEV) {
+                                return;
+                            }
+                        }
+                        deadline = System.nanoTime() + window;
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                    if (spinRequested.getAndSet(false)) {
+                        deadline = System.nanoTime() + window;
+                    }
                 }
             }
         }
@@ -283,7 +390,7 @@ public final class VpollFileSystem {
             for (;;) {
                 long n;
                 try {
-                    n = Unistd.read(devFd, in, BUFFER_SIZE, "read(/dev/fuse)");
+                    n = Unistd.read(fd, in, BUFFER_SIZE, "read(/dev/fuse)");
                 } catch (VpollException e) {
                     int errno = e.errno();
                     if (errno == Errno.ENOENT) {
@@ -401,6 +508,7 @@ public final class VpollFileSystem {
             protocolMinor = agreed;
             requestTimeout = timeout;
             reply(unique, 0, Fuse.INIT_OUT_SIZE);
+            startSpinner();
             initialized.countDown();
         }
 
@@ -534,7 +642,7 @@ public final class VpollFileSystem {
             out.set(JAVA_INT, 0, len);
             out.set(JAVA_INT, 4, error);
             out.set(JAVA_LONG, 8, unique);
-            long n = Unistd.write(devFd, out, len, "write(/dev/fuse, reply)");
+            long n = Unistd.write(fd, out, len, "write(/dev/fuse, reply)");
             if (n < 0) {
                 throw new VpollException("write(/dev/fuse, reply)", (int) -n, null);
             }

@@ -42,7 +42,7 @@ class FuseUnprivilegedTest {
     void fusermount3MountsAndUnmountsAndTheFileWorks() throws Exception {
         requireFusermount();
         Path path = dir.resolve("vpoll");
-        FuseMount m = FuseMount.mount(path, new FuseMount.Options(0600, false, 2, 30, FuseMount.Mounter.FUSERMOUNT3),
+        FuseMount m = FuseMount.mount(path, new FuseMount.Options(0600, false, 2, 30, 50, FuseMount.Mounter.FUSERMOUNT3),
                 line -> { });
         try {
             assertEquals(FuseMount.Mounter.FUSERMOUNT3, m.mounter());
