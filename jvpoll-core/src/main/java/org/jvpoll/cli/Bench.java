@@ -158,11 +158,14 @@ final class Bench {
         }
         for (Backend b : new Backend[] {Backend.EVENTFD, Backend.DEV_VPOLL, Backend.EMULATION}) {
             if (b.isAvailable()) {
-                cases.add(new Case(b.id(), null, null, b));
+                String label = b == Backend.DEV_VPOLL && System.getProperty("jvpoll.bench.devVpollLabel") != null
+                        ? "dev-vpoll → `jvpoll serve` in another process" : b.id();
+                cases.add(new Case(label, null, null, b));
             }
         }
         // Rounds interleave the subjects, so load from elsewhere on the machine hits all of them;
         // each figure is the median over rounds, each ratio the median of per-round ratios.
+        String loadBefore = loadAverage();
         Result[][] r = new Result[rounds][cases.size()];
         String mode = System.getProperty(ProcessMount.CTL_PROPERTY);
         String spin = System.getProperty(ProcessMount.SPIN_PROPERTY);
@@ -177,7 +180,18 @@ final class Bench {
             restore(ProcessMount.SPIN_PROPERTY, spin);
         }
         out.print(markdown(cases, r, millis, wakeups));
+        out.printf("%nLoad average (1, 5, 15 min) before: %s, after: %s (other work on the machine shifts absolute"
+                + " figures; the ratios compare subjects measured side by side).%n", loadBefore, loadAverage());
         return 0;
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException | RuntimeException e) {
+            return "unknown";
+        }
     }
 
     private static void restore(String property, String value) {
