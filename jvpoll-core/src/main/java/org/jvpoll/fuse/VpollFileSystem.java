@@ -424,8 +424,21 @@ public final class VpollFileSystem {
                     }
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.ERROR, "FUSE daemon: bug while handling a request", e);
-                    log.accept("FUSE daemon: internal error " + e);
+                    log.accept("FUSE daemon: internal error " + e + "; the request fails with EIO");
+                    answerEio(); // never leave the caller waiting for a reply that will not come
                 }
+            }
+        }
+
+        private void answerEio() {
+            int opcode = in.get(JAVA_INT, 4);
+            if (opcode == Fuse.FORGET || opcode == Fuse.BATCH_FORGET || opcode == Fuse.INTERRUPT) {
+                return; // these take no reply
+            }
+            try {
+                reply(in.get(JAVA_LONG, 8), -5 /* EIO */, 0);
+            } catch (VpollException ignored) {
+                // the caller is gone or the connection ended: nothing more to do
             }
         }
 
