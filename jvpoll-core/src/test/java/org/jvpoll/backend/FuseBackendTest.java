@@ -131,6 +131,43 @@ class FuseBackendTest {
         }
     }
 
+    @Test
+    void oneshotAndNestedEpollSeeEveryChange() throws Exception {
+        FuseSupport.requireRootFuse();
+        try (VpollFd vfd = VpollFd.create(0, FUSE); Arena arena = Arena.ofConfined()) {
+            MemorySegment ev = arena.allocate(org.jvpoll.syscall.Epoll.EVENT_SIZE * 4);
+            int oneshot = org.jvpoll.syscall.Epoll.create(org.jvpoll.syscall.Epoll.EPOLL_CLOEXEC);
+            int inner = org.jvpoll.syscall.Epoll.create(org.jvpoll.syscall.Epoll.EPOLL_CLOEXEC);
+            int outer = org.jvpoll.syscall.Epoll.create(org.jvpoll.syscall.Epoll.EPOLL_CLOEXEC);
+            try {
+                int flags = IN | org.jvpoll.syscall.Epoll.EPOLLONESHOT;
+                org.jvpoll.syscall.Epoll.ctl(oneshot, org.jvpoll.syscall.Epoll.EPOLL_CTL_ADD, vfd.fd(), flags, 1, ev);
+                org.jvpoll.syscall.Epoll.ctl(inner, org.jvpoll.syscall.Epoll.EPOLL_CTL_ADD, vfd.fd(), PRI, 2, ev);
+                org.jvpoll.syscall.Epoll.ctl(outer, org.jvpoll.syscall.Epoll.EPOLL_CTL_ADD, inner, IN, 3, ev);
+                for (int round = 0; round < 3; round++) {
+                    vfd.add(IN);
+                    assertEquals(1, org.jvpoll.syscall.Epoll.wait(oneshot, ev, 4, 1000), "oneshot round " + round);
+                    assertEquals(IN, org.jvpoll.syscall.Epoll.events(ev, 0));
+                    assertEquals(0, org.jvpoll.syscall.Epoll.wait(oneshot, ev, 4, 0), "disarmed until EPOLL_CTL_MOD");
+                    vfd.delete(IN);
+                    org.jvpoll.syscall.Epoll.ctl(oneshot, org.jvpoll.syscall.Epoll.EPOLL_CTL_MOD, vfd.fd(), flags, 1, ev);
+
+                    assertEquals(0, org.jvpoll.syscall.Epoll.wait(outer, ev, 4, 0), "nested: nothing yet");
+                    vfd.add(PRI);
+                    assertEquals(1, org.jvpoll.syscall.Epoll.wait(outer, ev, 4, 1000), "nested round " + round);
+                    assertEquals(1, org.jvpoll.syscall.Epoll.wait(inner, ev, 4, 0));
+                    assertEquals(PRI, org.jvpoll.syscall.Epoll.events(ev, 0));
+                    vfd.delete(PRI);
+                    assertEquals(0, org.jvpoll.syscall.Epoll.wait(outer, ev, 4, 0), "nested: cleared");
+                }
+            } finally {
+                Unistd.close(oneshot);
+                Unistd.close(inner);
+                Unistd.close(outer);
+            }
+        }
+    }
+
     interface Call {
         void run() throws IOException;
     }
