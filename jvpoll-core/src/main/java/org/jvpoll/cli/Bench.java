@@ -180,9 +180,47 @@ final class Bench {
             restore(ProcessMount.SPIN_PROPERTY, spin);
         }
         out.print(markdown(cases, r, millis, wakeups));
+        if (Backend.FUSE.isAvailable()) {
+            out.print(lifecycle(rounds));
+        }
         out.printf("%nLoad average (1, 5, 15 min) before: %s, after: %s (other work on the machine shifts absolute"
                 + " figures; the ratios compare subjects measured side by side).%n", loadBefore, loadAverage());
         return 0;
+    }
+
+    /** Creation costs of the fuse backend: with a mount and unmount each time, and with the mount held. */
+    static String lifecycle(int rounds) throws IOException {
+        VpollFd.Options fuse = VpollFd.Options.DEFAULT.backend(Backend.FUSE);
+        double[] churn = new double[rounds];
+        double[] held = new double[rounds];
+        double[] eventfd = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 20; i++) {
+                VpollFd.create(0, fuse).close();
+            }
+            churn[round] = (System.nanoTime() - t0) / 20e3;
+            VpollFd keep = VpollFd.create(0, fuse); // holds the mount
+            try {
+                t0 = System.nanoTime();
+                for (int i = 0; i < 200; i++) {
+                    VpollFd.create(0, fuse).close();
+                }
+                held[round] = (System.nanoTime() - t0) / 200e3;
+            } finally {
+                keep.close();
+            }
+            t0 = System.nanoTime();
+            for (int i = 0; i < 200; i++) {
+                new EventFdSubject().close();
+            }
+            eventfd[round] = (System.nanoTime() - t0) / 200e3;
+        }
+        return String.format(Locale.ROOT, "%n| fuse backend: create + close | time (median of %d rounds) |%n|---|---|%n"
+                + "| the only fd: mount, INIT, open, close, unmount each time | %.0f µs |%n"
+                + "| while another FUSE fd holds the mount: open, instance ioctl, close | %.1f µs |%n"
+                + "| eventfd create + close, for scale | %.1f µs |%n",
+                rounds, median(churn), median(held), median(eventfd));
     }
 
     private static String loadAverage() {
