@@ -19,7 +19,15 @@ public enum Backend {
     /** The vpoll kernel module's {@code /dev/vpoll} (path: property {@code jvpoll.devvpoll.path}). */
     DEV_VPOLL("dev-vpoll", "vpoll kernel module: open(/dev/vpoll) + ioctl(_IO('^', op), events)"),
     /** User-space emulation over a loopback TCP connection: always available, partial fidelity. */
-    EMULATION("emulation", "user space: a loopback TCP connection whose socket state is driven from its peer");
+    EMULATION("emulation", "user space: a loopback TCP connection whose socket state is driven from its peer"),
+    /**
+     * A FUSE file served by this process: exact IN, PRI, OUT, ERR, HUP, NVAL, RDNORM, RDBAND, WRNORM,
+     * WRBAND, MSG and RDHUP on a stock kernel. It mounts a file system (once per process, in
+     * {@code java.io.tmpdir}, unmounted when the last fd closes and at exit), so it is never chosen
+     * automatically: force it with {@code -Djvpoll.backend=fuse} or
+     * {@link VpollFd.Options#backend(Backend)}. Needs /dev/fuse and root or {@code fusermount3}.
+     */
+    FUSE("fuse", "FUSE file served in-process (explicit only): open + poll round trips to a daemon thread");
 
     /** System property that forces a backend for {@link VpollFd#create(int)}. */
     public static final String PROPERTY = "jvpoll.backend";
@@ -57,7 +65,10 @@ public enum Backend {
         return Backends.get(this).supportedEvents();
     }
 
-    /** @return the backends available here, in preference order */
+    /**
+     * @return the backends available here, in preference order ({@link #FUSE} last: it is
+     *         available wherever FUSE can be mounted, but used only when forced)
+     */
     public static List<Backend> available() {
         List<Backend> list = new ArrayList<>();
         for (Backend b : values()) {
@@ -70,7 +81,8 @@ public enum Backend {
 
     /**
      * @return the backend {@link VpollFd#create(int)} uses: the one named by {@link #PROPERTY},
-     *         else the first available one
+     *         else the first available one, never {@link #FUSE} (which mounts a file system and
+     *         is used only when asked for)
      * @throws IllegalArgumentException if the property names no backend
      */
     public static Backend preferred() {
@@ -79,7 +91,7 @@ public enum Backend {
             return fromId(forced.trim());
         }
         for (Backend b : values()) {
-            if (b.isAvailable()) {
+            if (b != FUSE && b.isAvailable()) {
                 return b;
             }
         }
@@ -97,6 +109,6 @@ public enum Backend {
                 return b;
             }
         }
-        throw new IllegalArgumentException("backend \"" + id + "\": unknown, expected one of eventfd, dev-vpoll, emulation");
+        throw new IllegalArgumentException("backend \"" + id + "\": unknown, expected one of eventfd, dev-vpoll, emulation, fuse");
     }
 }

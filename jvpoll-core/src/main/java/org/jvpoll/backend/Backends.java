@@ -13,12 +13,14 @@ public final class Backends {
     private static final VpollBackend DEV_VPOLL = new DevVpollBackend(KernelIo.SYSTEM,
             System.getProperty(DEV_VPOLL_PATH_PROPERTY, DevVpollBackend.DEFAULT_PATH));
     private static final VpollBackend EMULATION = new EmulationBackend();
+    private static final VpollBackend FUSE = new FuseBackend();
 
     public static VpollBackend get(Backend b) {
         return switch (b) {
             case EVENTFD -> EVENTFD;
             case DEV_VPOLL -> DEV_VPOLL;
             case EMULATION -> EMULATION;
+            case FUSE -> FUSE;
         };
     }
 }

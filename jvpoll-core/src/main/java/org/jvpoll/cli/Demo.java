@@ -43,7 +43,7 @@ final class Demo {
     static int run(PrintStream out, Backend backend, long delayMs) throws IOException {
         out.println("jvpoll demo on backend " + backend.id() + ": a thread adds "
                 + "IN, IN, IN|PRI, PRI, OUT, HUP every " + delayMs + " ms; the waiter prints and deletes what epoll reports.");
-        out.println("expected on eventfd and dev-vpoll (kernel): GOT event 1, 1, 3, 2, 4, 10");
+        out.println("expected on eventfd, dev-vpoll, fuse (kernel): GOT event 1, 1, 3, 2, 4, 10");
         out.println("expected on emulation (jvpoll):              GOT event 1, 1, 3, 2, 4, 2015 (HUP is a TCP shutdown: +IN|OUT|RDHUP)");
         out.println("libvpoll's own C emulation cannot raise PRI at all and reports HUP as 2011.");
         out.println();

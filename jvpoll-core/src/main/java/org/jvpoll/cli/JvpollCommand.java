@@ -14,6 +14,11 @@ import org.jvpoll.backend.Fidelity;
  * jvpoll info [--backend ID]      backends, the chosen one, and live-measured fidelity tables
  * jvpoll demo [--backend ID] [--delay-ms N]
  *                                 libvpoll's epoll demo: a waiter prints GOT event N
+ * jvpoll bench [--millis N] [--wakeups N] [--rounds N]
+ *                                 change cost and wake-up latency per backend, against an eventfd
+ * jvpoll serve [PATH] [--mode OCTAL] [--readers N] [--request-timeout S] [--spin-us N] [--mounter M]
+ *              [--[no-]allow-other]
+ *                                 serve a /dev/vpoll-compatible file over FUSE until SIGTERM/SIGINT
  * </pre>
  */
 public final class JvpollCommand {
@@ -38,6 +43,17 @@ public final class JvpollCommand {
             usage(out);
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("serve")) {
+            return Serve.run(args, out, err);
+        }
+        if (args[0].equals("bench")) {
+            try {
+                return Bench.run(args, out);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("bench interrupted", e);
+            }
+        }
         Backend backend = null;
         long delayMs = 300;
         for (int i = 1; i < args.length; i++) {
@@ -54,7 +70,7 @@ public final class JvpollCommand {
         };
     }
 
-    private static String value(String[] args, int i, String option) {
+    static String value(String[] args, int i, String option) {
         if (i >= args.length) {
             throw new IllegalArgumentException(option + " needs a value");
         }
@@ -62,8 +78,14 @@ public final class JvpollCommand {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: jvpoll info [--backend eventfd|dev-vpoll|emulation]");
-        out.println("       jvpoll demo [--backend eventfd|dev-vpoll|emulation] [--delay-ms N]");
+        out.println("usage: jvpoll info [--backend eventfd|dev-vpoll|emulation|fuse]");
+        out.println("       jvpoll demo [--backend eventfd|dev-vpoll|emulation|fuse] [--delay-ms N]");
+        out.println("       jvpoll bench [--millis N] [--wakeups N] [--rounds N]");
+        out.println("           change cost and wake-up latency of each available backend (and fuse) against an eventfd");
+        out.println("       jvpoll serve [PATH] [--mode OCTAL] [--readers N] [--request-timeout SECONDS]");
+        out.println("                    [--spin-us N] [--mounter auto|mount|fusermount3] [--allow-other|--no-allow-other]");
+        out.println("           serves a /dev/vpoll-compatible file at PATH over FUSE (default " + Serve.defaultPath() + ")");
+        out.println("           until SIGTERM/SIGINT; as root, PATH may be /dev/vpoll (for libvpoll programs)");
     }
 
     private static int info(PrintStream out, Backend only) throws IOException {

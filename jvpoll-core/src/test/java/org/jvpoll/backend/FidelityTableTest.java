@@ -15,13 +15,27 @@ import org.jvpoll.Backend;
 import org.jvpoll.Events;
 
 /**
- * Measures the emulation's fidelity table on this kernel, checks its facts, and keeps
- * docs/fidelity.md in step: the generated block there must equal this run's table.
- * Regenerate with {@code bin/gen-docs}.
+ * Measures the fidelity tables of the user-space backends (emulation, FUSE) on this kernel,
+ * checks their facts, and keeps docs/fidelity.md in step: each generated block there must equal
+ * this run's table. Regenerate with {@code bin/gen-docs}.
  */
 class FidelityTableTest {
     static final String BEGIN = "<!-- BEGIN GENERATED: emulation fidelity table (bin/gen-docs) -->";
+    static final String FUSE_BEGIN = "<!-- BEGIN GENERATED: fuse fidelity table (bin/gen-docs) -->";
     static final String END = "<!-- END GENERATED -->";
+
+    @Test
+    void fuseTableIsMeasuredAndPublished() throws IOException {
+        org.jvpoll.testing.FuseSupport.requireRootFuse();
+        List<Fidelity.Row> rows = Fidelity.measure(Backend.FUSE);
+        for (Fidelity.Row r : rows) {
+            assertTrue(r.faithful(), "ctl's answer and poll(2) agree for " + Events.name(r.event()));
+            assertEquals("yes", r.set(), Events.name(r.event()) + " is set exactly, alone");
+            assertEquals("yes", r.clear(), Events.name(r.event()) + " is cleared");
+        }
+        assertEquals(Events.namedBits().length, rows.size());
+        publish(FUSE_BEGIN, Fidelity.markdown(rows), "fuse");
+    }
 
     @Test
     void emulationTableIsMeasuredAndPublished() throws IOException {
@@ -44,20 +58,24 @@ class FidelityTableTest {
             assertTrue(byName.get(impossible).set().startsWith("no"), impossible + " is refused");
         }
 
-        String table = Fidelity.markdown(rows);
+        publish(BEGIN, Fidelity.markdown(rows), "emulation");
+    }
+
+    /** Writes (bin/gen-docs) or checks the block that starts with {@code begin}. */
+    static void publish(String begin, String table, String what) throws IOException {
         Path doc = Path.of(System.getProperty("jvpoll.docs.dir", "../docs"), "fidelity.md");
         String text = Files.readString(doc);
-        int b = text.indexOf(BEGIN);
-        int e = text.indexOf(END);
+        int b = text.indexOf(begin);
+        int e = text.indexOf(END, Math.max(b, 0));
         assertTrue(b >= 0 && e > b, doc + " has the generated-block markers");
         String measuredLine = "Measured by `FidelityTableTest` on Linux " + System.getProperty("os.version") + ".\n\n";
         if (Boolean.getBoolean("jvpoll.docs.write")) {
-            String updated = text.substring(0, b + BEGIN.length()) + "\n" + measuredLine + table + text.substring(e);
+            String updated = text.substring(0, b + begin.length()) + "\n" + measuredLine + table + text.substring(e);
             Files.writeString(doc, updated);
-            System.out.println("wrote the emulation fidelity table to " + doc);
+            System.out.println("wrote the " + what + " fidelity table to " + doc);
             return;
         }
-        String published = text.substring(b + BEGIN.length(), e);
+        String published = text.substring(b + begin.length(), e);
         String publishedTable = published.substring(published.indexOf("| event"));
         assertEquals(table, publishedTable, doc + " is stale: run bin/gen-docs and commit the result");
     }

@@ -1,0 +1,426 @@
+package org.jvpoll.fuse;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+import org.jvpoll.Errno;
+import org.jvpoll.VpollException;
+import org.jvpoll.syscall.Creds;
+import org.jvpoll.syscall.Mount;
+import org.jvpoll.syscall.Spawn;
+import org.jvpoll.syscall.UnixSockets;
+import org.jvpoll.syscall.Unistd;
+
+/**
+ * A mounted vpoll file system: the FUSE root is one regular file, mounted over a regular file
+ * (or any non-directory, such as {@code /dev/vpoll}) at {@link #path()}, served by a
+ * {@link VpollFileSystem} in this process.
+ *
+ * <p>Mounting: as root, with mount(2) on a /dev/fuse descriptor opened here; otherwise (or if
+ * mount(2) is refused with EPERM) through the setuid helper {@code fusermount3} (package fuse3),
+ * which mounts and hands the descriptor back over a socket (SCM_RIGHTS).
+ *
+ * <p>Ownership: the mount source is {@code jvpoll-PID-STARTTIME}, so a mount whose process is gone
+ * (killed before it could unmount) is recognised as stale by {@link #cleanStale} and lazily
+ * unmounted. {@link #close()} unmounts; a JVM shutdown hook does the same at exit.
+ */
+public final class FuseMount implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("org.jvpoll.fuse");
+
+    public static final String FS_TYPE = "fuse.jvpoll";
+    public static final String SUBTYPE = "jvpoll";
+    public static final String FUSERMOUNT = "fusermount3";
+    private static final String DEV_FUSE = "/dev/fuse";
+    private static final int COMM_FD = 3;
+
+    /** How to mount. */
+    public enum Mounter {
+        /** mount(2) if root, falling back to fusermount3 when mount(2) is refused (EPERM). */
+        AUTO,
+        /** mount(2) only (needs CAP_SYS_ADMIN). */
+        SYSCALL,
+        /** the setuid helper fusermount3 only. */
+        FUSERMOUNT3;
+
+        /** @return the mounter for "auto", "mount" (or "syscall") and "fusermount3" */
+        public static Mounter parse(String text) {
+            return switch (text.trim().toLowerCase(Locale.ROOT)) {
+                case "auto" -> AUTO;
+                case "mount", "syscall" -> SYSCALL;
+                case "fusermount3", "fusermount" -> FUSERMOUNT3;
+                default -> throw new IllegalArgumentException("FUSE mounter \"" + text
+                        + "\": expected auto, mount or fusermount3");
+            };
+        }
+    }
+
+    /**
+     * @param fileMode   permission bits of the served file
+     * @param allowOther let other users' processes use the file (root, or user_allow_other in
+     *                   /etc/fuse.conf for fusermount3); without it the kernel refuses every
+     *                   call from another uid, even on an inherited descriptor
+     * @param readers    daemon threads
+     * @param requestTimeoutSeconds see {@link VpollFileSystem.Config}
+     * @param spinMicros see {@link VpollFileSystem.Config}
+     * @param mounter    how to mount
+     */
+    public record Options(int fileMode, boolean allowOther, int readers, int requestTimeoutSeconds, int spinMicros,
+            Mounter mounter) {}
+
+    private final Path path;
+    private final boolean createdMountPoint;
+    private final Mounter usedMounter;
+    private final VpollFileSystem fs;
+    private final Consumer<String> log;
+    private final Thread shutdownHook;
+    private boolean closed;
+
+    private FuseMount(Path path, boolean createdMountPoint, Mounter usedMounter, VpollFileSystem fs, Consumer<String> log) {
+        this.path = path;
+        this.createdMountPoint = createdMountPoint;
+        this.usedMounter = usedMounter;
+        this.fs = fs;
+        this.log = log;
+        this.shutdownHook = Thread.ofPlatform().unstarted(this::unmountAtExit);
+    }
+
+    /** @return the served file */
+    public Path path() {
+        return path;
+    }
+
+    public VpollFileSystem fileSystem() {
+        return fs;
+    }
+
+    /** @return SYSCALL or FUSERMOUNT3: how this mount was made */
+    public Mounter mounter() {
+        return usedMounter;
+    }
+
+    /** @return "" if FUSE can be used here, else why not */
+    public static String unavailableReason(Mounter mounter) {
+        int fd;
+        try (Arena arena = Arena.ofConfined()) {
+            fd = Unistd.open(arena.allocateFrom(DEV_FUSE), Unistd.O_RDWR | Unistd.O_CLOEXEC, "open(/dev/fuse)");
+        } catch (VpollException e) {
+            return switch (e.errno()) {
+                case Errno.ENOENT -> "no /dev/fuse (FUSE is not available here; a container needs --device /dev/fuse)";
+                case Errno.EACCES, Errno.EPERM -> "open(/dev/fuse) failed with " + Errno.name(e.errno())
+                        + " (no permission to use FUSE)";
+                default -> "open(/dev/fuse) failed with " + Errno.name(e.errno());
+            };
+        }
+        Unistd.closeQuietly(fd);
+        boolean root = Creds.geteuid() == 0;
+        boolean helper = findOnPath(FUSERMOUNT) != null;
+        return switch (mounter) {
+            case SYSCALL -> root ? "" : "mount(2) needs root (jvpoll.fuse.mounter=mount)";
+            case FUSERMOUNT3 -> helper ? "" : FUSERMOUNT + " not found on PATH (install the fuse3 package)";
+            case AUTO -> root || helper ? "" : "not root and " + FUSERMOUNT
+                    + " not found on PATH (install the fuse3 package)";
+        };
+    }
+
+    static Path findOnPath(String program) {
+        String pathVar = System.getenv("PATH");
+        for (String dir : (pathVar == null ? "/usr/bin:/bin" : pathVar).split(":")) {
+            if (!dir.isEmpty()) {
+                Path p = Path.of(dir, program);
+                if (Files.isExecutable(p)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Mounts a vpoll file at {@code file}, creating it (mode 0600) if missing and removing it
+     * again on close. A stale jvpoll mount at {@code file} is unmounted first.
+     *
+     * @throws IllegalArgumentException if {@code file} is a directory or a symbolic link
+     * @throws IOException              if it is served by a live jvpoll process, or mounting fails
+     */
+    public static FuseMount mount(Path file, Options options, Consumer<String> log) throws IOException {
+        Path path = file.toAbsolutePath().normalize();
+        if (Files.isSymbolicLink(path)) {
+            throw new IllegalArgumentException(path + " is a symbolic link: give the path it points to");
+        }
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException(path + " is a directory: the vpoll file is mounted over a file"
+                    + " (give a file path such as " + path.resolve("vpoll") + ")");
+        }
+        cleanStale(List.of(path), null, log);
+        boolean created = false;
+        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                Files.createFile(path, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+                created = true;
+            } catch (FileAlreadyExistsException raced) {
+                // another process made it in between: mount over it like any existing file
+            }
+        }
+        try {
+            return mountAt(path, created, options, log);
+        } catch (IOException | RuntimeException e) {
+            if (created) {
+                deleteQuietly(path);
+            }
+            throw e;
+        }
+    }
+
+    private static FuseMount mountAt(Path path, boolean created, Options options, Consumer<String> log) throws IOException {
+        Owner self = Owner.self();
+        boolean root = Creds.geteuid() == 0;
+        Mounter mounter = options.mounter() == Mounter.AUTO ? (root ? Mounter.SYSCALL : Mounter.FUSERMOUNT3) : options.mounter();
+        int devFd;
+        if (mounter == Mounter.SYSCALL) {
+            try {
+                devFd = mountWithSyscall(path, self, options);
+            } catch (VpollException e) {
+                if (options.mounter() == Mounter.AUTO && e.errno() == Errno.EPERM && findOnPath(FUSERMOUNT) != null) {
+                    log.accept("mount(2) refused (EPERM), using " + FUSERMOUNT);
+                    mounter = Mounter.FUSERMOUNT3;
+                    devFd = mountWithFusermount(path, self, options);
+                } else {
+                    throw e;
+                }
+            }
+        } else {
+            devFd = mountWithFusermount(path, self, options);
+        }
+        VpollFileSystem.Config config = new VpollFileSystem.Config(options.fileMode(), Creds.geteuid(), Creds.getegid(),
+                options.readers(), options.requestTimeoutSeconds(), options.spinMicros());
+        VpollFileSystem fs = new VpollFileSystem(devFd, config, "jvpoll-fuse", log);
+        FuseMount m = new FuseMount(path, created, mounter, fs, log);
+        try {
+            fs.awaitInit(10_000);
+        } catch (IOException | InterruptedException e) {
+            m.close();
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
+            throw e instanceof IOException io ? io : new VpollException("FUSE INIT", Errno.EINTR, "interrupted");
+        }
+        Runtime.getRuntime().addShutdownHook(m.shutdownHook);
+        return m;
+    }
+
+    private static int mountWithSyscall(Path path, Owner self, Options options) throws VpollException {
+        int devFd;
+        try (Arena arena = Arena.ofConfined()) {
+            devFd = Unistd.open(arena.allocateFrom(DEV_FUSE), Unistd.O_RDWR | Unistd.O_CLOEXEC, "open(/dev/fuse)");
+        }
+        String data = "fd=" + devFd + ",rootmode=" + Integer.toOctalString(org.jvpoll.syscall.Fuse.S_IFREG)
+                + ",user_id=" + Creds.geteuid() + ",group_id=" + Creds.getegid() + ",default_permissions"
+                + (options.allowOther() ? ",allow_other" : "");
+        try {
+            Mount.mount(self.tag(), path.toString(), FS_TYPE, Mount.MS_NOSUID | Mount.MS_NODEV, data);
+        } catch (VpollException e) {
+            Unistd.closeQuietly(devFd);
+            throw e;
+        }
+        return devFd;
+    }
+
+    /** fusermount3 mounts (it is setuid root) and sends the /dev/fuse fd back over a socket. */
+    private static int mountWithFusermount(Path path, Owner self, Options options) throws VpollException {
+        int[] sv = UnixSockets.socketpair();
+        int pid;
+        try {
+            int childEnd = sv[1];
+            if (childEnd == COMM_FD) { // dup2 onto itself would keep close-on-exec
+                childEnd = Unistd.dup(sv[1]);
+                Unistd.closeQuietly(sv[1]);
+                sv[1] = childEnd;
+            }
+            Map<String, String> env = new HashMap<>(System.getenv());
+            env.put("_FUSE_COMMFD", Integer.toString(COMM_FD));
+            String opts = "default_permissions,nosuid,nodev,fsname=" + self.tag() + ",subtype=" + SUBTYPE
+                    + (options.allowOther() ? ",allow_other" : "");
+            pid = Spawn.spawn(List.of(FUSERMOUNT, "-o", opts, "--", path.toString()), env, childEnd, COMM_FD);
+        } catch (VpollException e) {
+            Unistd.closeQuietly(sv[0]);
+            Unistd.closeQuietly(sv[1]);
+            throw e;
+        }
+        Unistd.closeQuietly(sv[1]);
+        int fd;
+        try {
+            fd = UnixSockets.receiveFd(sv[0], "recvmsg(fusermount3 socket)");
+        } finally {
+            Unistd.closeQuietly(sv[0]);
+        }
+        int status = Spawn.waitFor(pid);
+        if (fd < 0 || !Spawn.succeeded(status)) {
+            if (fd >= 0) {
+                Unistd.closeQuietly(fd);
+            }
+            throw new VpollException(FUSERMOUNT + " " + path, 0, "it ended with " + Spawn.describe(status)
+                    + (fd < 0 ? " without passing a /dev/fuse descriptor" : "") + " (its message is on stderr)");
+        }
+        return fd;
+    }
+
+    /**
+     * Unmounts (lazily if the file is still open somewhere), waits briefly for the daemon to see
+     * the connection end, and removes the mount point if this mount created it. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            Runtime.getRuntime().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException | IllegalArgumentException shuttingDownOrNotAdded) {
+            // the hook is running, or mounting failed before it was added
+        }
+        unmount(false);
+        try {
+            if (!fs.awaitTermination(2_000)) {
+                // Someone (another process, a leaked descriptor) still has the file open: the
+                // detached mount lives on until they close it, and the daemon keeps serving them.
+                log.accept("FUSE daemon for " + path + " still serves " + fs.openInstances()
+                        + " open instance(s) after unmounting; it stops when they are closed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (createdMountPoint) {
+            deleteQuietly(path);
+        }
+    }
+
+    private void unmountAtExit() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        // Descriptors may still be open in this process: detach, do not wait.
+        unmount(true);
+        if (createdMountPoint) {
+            deleteQuietly(path);
+        }
+    }
+
+    private void unmount(boolean lazyOnly) {
+        try {
+            unmount(path, usedMounter, lazyOnly);
+        } catch (IOException e) {
+            log.accept("unmounting " + path + " failed: " + e.getMessage());
+        }
+    }
+
+    /** Unmounts {@code path}: plainly if nothing uses it, else lazily (MNT_DETACH). */
+    static void unmount(Path path, Mounter mounter, boolean lazyOnly) throws IOException {
+        if (mounter == Mounter.SYSCALL) {
+            if (!lazyOnly) {
+                try {
+                    Mount.umount2(path.toString(), Mount.UMOUNT_NOFOLLOW);
+                    return;
+                } catch (VpollException e) {
+                    if (e.errno() == Errno.EINVAL) {
+                        return; // not mounted (any more)
+                    }
+                    if (e.errno() != Mount.EBUSY) {
+                        throw e;
+                    }
+                }
+            }
+            try {
+                Mount.umount2(path.toString(), Mount.MNT_DETACH | Mount.UMOUNT_NOFOLLOW);
+            } catch (VpollException e) {
+                if (e.errno() != Errno.EINVAL) {
+                    throw e;
+                }
+            }
+        } else {
+            runFusermountUnmount(path);
+        }
+    }
+
+    private static void runFusermountUnmount(Path path) throws IOException {
+        Process p = new ProcessBuilder(FUSERMOUNT, "-u", "-q", "-z", "--", path.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes()).trim();
+        try {
+            if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(FUSERMOUNT + " -u " + path + " did not finish within 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(FUSERMOUNT + " -u " + path + ": interrupted", e);
+        }
+        if (p.exitValue() != 0 && !output.contains("not mounted") && !output.contains("not found in /etc/mtab")) {
+            throw new IOException(FUSERMOUNT + " -u " + path + " failed (exit " + p.exitValue() + "): " + output);
+        }
+    }
+
+    /**
+     * Finds jvpoll mounts at any of {@code paths}, or directly inside {@code dir}, whose serving
+     * process is gone, and unmounts them lazily, logging one line each.
+     *
+     * @return the mount points cleaned
+     * @throws IOException if a mount at one of {@code paths} belongs to a live process
+     */
+    static List<Path> cleanStale(List<Path> paths, Path dir, Consumer<String> log) throws IOException {
+        List<Path> cleaned = new ArrayList<>();
+        // Mounts may be stacked at one path: clean until the top one is live or none is left.
+        for (int round = 0; round < 16; round++) {
+            boolean again = false;
+            for (MountTable.Entry e : MountTable.read()) {
+                boolean ours = e.fsType().equals(FS_TYPE) || e.source().startsWith(Owner.PREFIX) && e.fsType().startsWith("fuse");
+                boolean here = paths.contains(e.mountPoint()) || dir != null && dir.equals(e.mountPoint().getParent());
+                if (!ours || !here) {
+                    continue;
+                }
+                Owner owner = Owner.parse(e.source());
+                if (owner != null && owner.isAlive()) {
+                    if (paths.contains(e.mountPoint())) {
+                        throw new IOException(e.mountPoint() + " is already served by jvpoll process " + owner.pid()
+                                + (owner.pid() == ProcessHandle.current().pid() ? " (this process)" : ""));
+                    }
+                    continue;
+                }
+                Mounter how = Creds.geteuid() == 0 ? Mounter.SYSCALL : Mounter.FUSERMOUNT3;
+                unmount(e.mountPoint(), how, true);
+                String who = owner == null ? "an unknown process" : "process " + owner.pid();
+                log.accept("removed a stale jvpoll FUSE mount at " + e.mountPoint() + " (" + who
+                        + " that served it is gone)");
+                cleaned.add(e.mountPoint());
+                again = true;
+            }
+            if (!again) {
+                break;
+            }
+        }
+        return cleaned;
+    }
+
+    static void deleteQuietly(Path p) {
+        try {
+            Files.deleteIfExists(p);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not remove " + p, e);
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package org.jvpoll.fuse;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jvpoll.Errno;
+import org.jvpoll.Events;
+import org.jvpoll.VpollException;
+import org.jvpoll.backend.KernelIo;
+import org.jvpoll.syscall.Ioctl;
+import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.FuseSupport;
+import org.jvpoll.testing.Probe;
+
+/**
+ * What callers of a served vpoll file see when its daemon ({@code jvpoll serve}, in a child JVM)
+ * exits, is killed, or stops, and that nothing is left mounted afterwards.
+ */
+class FuseDaemonFaultTest {
+    static final int ECONNABORTED = 103;
+    static final String CLI = "org.jvpoll.cli.JvpollCommand";
+
+    @TempDir
+    Path dir;
+
+    static int open(Path p) throws VpollException {
+        return KernelIo.SYSTEM.open(p.toString(), Unistd.O_RDWR | Unistd.O_CLOEXEC);
+    }
+
+    @Test
+    void sigtermUnmountsAndRemovesTheFileAndASecondServerIsRefusedMeanwhile() throws Exception {
+        FuseSupport.requireRootFuse();
+        Path path = dir.resolve("vpoll");
+        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString())) {
+            server.awaitLine("serving a vpoll device at " + path, 30);
+            assertEquals(1, FuseSupport.mountsAt(path).size());
+            IOException busy = assertThrows(IOException.class, () -> FuseMount.mount(path,
+                    ProcessMount.options(), line -> { }));
+            assertTrue(busy.getMessage().contains("already served by jvpoll process " + server.pid()), busy.getMessage());
+            int fd = open(path);
+            try {
+                assertEquals(Events.IN, Ioctl.ioctl(fd, Ioctl.vpollRequest(1), Events.IN, "ioctl ADD"));
+            } finally {
+                Unistd.close(fd);
+            }
+            server.signal("TERM");
+            server.awaitExit(20);
+            assertTrue(server.output().contains("unmounting " + path), server.output());
+        }
+        assertEquals(List.of(), FuseSupport.mountsAt(path));
+        assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "the file serve created is gone");
+    }
+
+    @Test
+    void aKilledDaemonGivesWaitersErrAndCallersEnotconnAndItsMountIsCleanedLater() throws Exception {
+        FuseSupport.requireRootFuse();
+        Path path = dir.resolve("vpoll");
+        int fd;
+        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString())) {
+            server.awaitLine("serving a vpoll device", 30);
+            fd = open(path);
+            try (Probe probe = new Probe(fd, Events.IN)) {
+                AtomicInteger seen = new AtomicInteger(-1);
+                Thread waiter = Thread.ofPlatform().start(() -> {
+                    try {
+                        seen.set(probe.epoll(20_000));
+                    } catch (VpollException e) {
+                        seen.set(-2);
+                    }
+                });
+                Thread.sleep(100);
+                server.signal("KILL");
+                waiter.join(20_000);
+                assertEquals(Events.ERR, seen.get(), "a waiter wakes with EPOLLERR");
+            }
+            server.awaitExit(10);
+        }
+        try {
+            assertEquals(Events.ERR, Poll.currentEvents(fd), "poll reports POLLERR from then on");
+            VpollException e = assertThrows(VpollException.class,
+                    () -> Ioctl.ioctl(fd, Ioctl.vpollRequest(1), Events.IN, "ioctl ADD"));
+            assertEquals(Errno.ENOTCONN, e.errno(), e.getMessage());
+            e = assertThrows(VpollException.class, () -> KernelIo.SYSTEM.readU64(fd, "read"));
+            assertEquals(Errno.ENOTCONN, e.errno(), e.getMessage());
+            e = assertThrows(VpollException.class, () -> open(path));
+            assertEquals(Errno.ENOTCONN, e.errno(), "new opens fail too: " + e.getMessage());
+        } finally {
+            Unistd.close(fd);
+        }
+        List<String> log = new ArrayList<>();
+        assertEquals(List.of(path), FuseMount.cleanStale(List.of(path), null, log::add));
+        assertEquals(List.of(), FuseSupport.mountsAt(path));
+        assertTrue(log.get(0).contains("stale"), log.toString());
+        // and the path can be served again at once
+        try (FuseMount again = FuseMount.mount(path, ProcessMount.options(), line -> { })) {
+            assertEquals(1, FuseSupport.mountsAt(again.path()).size());
+        }
+        assertEquals(List.of(), FuseSupport.mountsAt(path));
+    }
+
+    @Test
+    void aStoppedDaemonIsCutOffByTheRequestTimeoutInsteadOfHangingCallersForever() throws Exception {
+        FuseSupport.requireRootFuse();
+        Path path = dir.resolve("vpoll");
+        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString(), "--request-timeout", "1")) {
+            String started = server.awaitLine("serving a vpoll device", 30);
+            if (!started.contains("request timeout 1 s")) {
+                String why = "this kernel has no FUSE request timeouts (FUSE 7.43, Linux 6.14): a stopped daemon blocks callers";
+                System.out.println("SKIP " + why + ": " + started);
+                org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+            }
+            int fd = open(path);
+            try {
+                server.signal("STOP");
+                long t0 = System.nanoTime();
+                VpollException e = assertThrows(VpollException.class,
+                        () -> Ioctl.ioctl(fd, Ioctl.vpollRequest(1), Events.IN, "ioctl ADD"));
+                long seconds = (System.nanoTime() - t0) / 1_000_000_000L;
+                System.out.println("stopped daemon: the blocked ioctl failed with " + Errno.name(e.errno())
+                        + " (" + e.errno() + ") after " + seconds + " s (timeout 1 s; the kernel checks every 15 s)");
+                assertEquals(ECONNABORTED, e.errno(), e.getMessage());
+                assertTrue(seconds <= 45, "cut off within timeout + the kernel's check period: " + seconds + " s");
+                e = assertThrows(VpollException.class, () -> Ioctl.ioctl(fd, Ioctl.vpollRequest(1), Events.IN, "ioctl"));
+                assertEquals(Errno.ENOTCONN, e.errno(), "later calls fail at once");
+            } finally {
+                Unistd.close(fd);
+                server.signal("CONT");
+            }
+            assertEquals(1, server.awaitExit(20), "serve notices the aborted connection and exits 1");
+            assertTrue(server.output().contains("ended"), server.output());
+        }
+        assertEquals(List.of(), FuseSupport.mountsAt(path), "and unmounts on its way out");
+    }
+}
