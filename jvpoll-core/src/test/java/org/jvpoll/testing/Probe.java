@@ -47,10 +47,11 @@ public final class Probe implements AutoCloseable {
         return Epoll.events(ev, 0);
     }
 
-    private static boolean notRegularFile(Path fd) {
+    private static boolean notJvmFile(Path fd) {
         try {
-            Path target = Files.readSymbolicLink(fd);
-            return !(target.isAbsolute() && !target.startsWith("/dev/") && !target.startsWith("/proc/"));
+            String target = Files.readSymbolicLink(fd).toString();
+            return !(target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith(".class")
+                    || target.startsWith(System.getProperty("java.home")));
         } catch (IOException e) {
             return false; // closed while listing: not ours to count
         }
@@ -72,11 +73,10 @@ public final class Probe implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        // Regular files are left out: the JVM opens and closes jars and class files on its own
-        // schedule (class loading, JIT), which made counts flaky. jvpoll's descriptors are
-        // sockets, anonymous inodes and devices.
+        // The JVM's own jars and class files are left out: it opens and closes them on its own
+        // schedule (class loading), which made counts flaky.
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.filter(Probe::notRegularFile).count() - 1; // minus the listing's own
+            return (int) s.filter(Probe::notJvmFile).count() - 1; // minus the listing's own
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
