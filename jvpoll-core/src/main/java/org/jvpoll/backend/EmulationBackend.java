@@ -375,6 +375,13 @@ final class EmulationBackend implements VpollBackend {
         private void transition(int a, int from, int to, Scratch s) throws IOException {
             int set = to & ~from;
             int clear = from & ~to;
+            // A shutdown raises what it implies in one step (HUP: IN, RDHUP, OUT; RDHUP: IN).
+            // Setting those separately first would let a concurrent waiter see the halfway state.
+            if ((set & HUP) != 0) {
+                set &= ~(IN | OUT | RDHUP);
+            } else if ((set & RDHUP) != 0) {
+                set &= ~IN;
+            }
             boolean woke = false;
             if ((set & OUT) != 0) {
                 Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
@@ -386,6 +393,17 @@ final class EmulationBackend implements VpollBackend {
             }
             if ((clear & ERR) != 0) {
                 drainErrorQueue(a, s);
+            }
+            if ((set & (IN | PRI)) == (IN | PRI)) {
+                // Both at once: with SO_RCVLOWAT 2, A turns readable exactly when the urgent byte
+                // arrives (the queue then holds two bytes ahead of any old urgent mark), so IN and
+                // PRI appear in one step. Lowering it to 1 afterwards changes nothing visible.
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 2, s.intBuf, "SO_RCVLOWAT");
+                s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'p');
+                sendAll(b, s.data, 1, Sockets.MSG_OOB, "send(MSG_OOB)");
+                awaitEvent(a, PRI);
+                set &= ~PRI; // IN is completed below by SO_RCVLOWAT 1
+                woke = true;
             }
             if ((set & PRI) != 0) {
                 s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'p');
@@ -490,6 +508,16 @@ final class EmulationBackend implements VpollBackend {
                 // until A's send queue is full and B's window closed
             }
             stuck = true;
+        }
+
+        /** Waits until poll(2) on A reports {@code event}. */
+        private static void awaitEvent(int a, int event) throws VpollException {
+            long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
+            while ((Poll.pollOne(a, event, 1) & event) == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw new VpollException("emulation", 0, Events.toString(event) + " did not appear within 2 s");
+                }
+            }
         }
 
         /** Waits until poll(2) on A reports exactly {@code mask}. */
