@@ -110,10 +110,10 @@ public final class EpollSet<A> implements AutoCloseable {
         }
         epfd = fd;
         core.own(fd);
-        eventBuffer = core.arena.allocate(Epoll.EVENT_SIZE * (maxEvents + 1L), 8);
+        eventBuffer = core.arena.allocate(Epoll.EVENT_SIZE * maxEvents, 8);
         ctlScratch = core.arena.allocate(Epoll.EVENT_SIZE, 8);
         time = core.arena.allocate(Timespec.SIZE, 8);
-        ready = new ReadyEvents<>(maxEvents + 1);
+        ready = new ReadyEvents<>(maxEvents);
         try {
             Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, core.wakeFd, Events.IN, WAKE_DATA, ctlScratch);
         } catch (VpollException e) {
@@ -132,7 +132,8 @@ public final class EpollSet<A> implements AutoCloseable {
 
     /**
      * Creates an epoll set reporting up to {@code maxEvents} ready registrations per wait (more stay
-     * pending for the next wait; the kernel rotates through them).
+     * pending for the next wait; the kernel rotates through them). A wait that also collects a
+     * {@link #wakeup()} reports one fewer.
      * @throws IllegalArgumentException if {@code maxEvents} is not in 1 .. 2^20
      */
     public static <A> EpollSet<A> open(int maxEvents) throws VpollException {
@@ -161,6 +162,7 @@ public final class EpollSet<A> implements AutoCloseable {
         synchronized (lock) {
             core.begin();
             try {
+                requireNotOwn(fd);
                 int previous = slotOf(fd);
                 int slot = allocateSlot();
                 int generation = slotGeneration[slot];
@@ -282,7 +284,7 @@ public final class EpollSet<A> implements AutoCloseable {
             long deadline = System.nanoTime() + nanos;
             for (;;) {
                 int ms = Timeouts.millis(nanos);
-                int rc = Epoll.wait(epfd, eventBuffer, maxEvents + 1, ms);
+                int rc = Epoll.wait(epfd, eventBuffer, maxEvents, ms);
                 if (rc > 0 || (rc == 0 && ms != Integer.MAX_VALUE)) {
                     return collect(rc);
                 }
@@ -318,7 +320,7 @@ public final class EpollSet<A> implements AutoCloseable {
                     Timespec.setTimespec(time, nanos);
                     ts = time;
                 }
-                int rc = Epoll.pwait2(epfd, eventBuffer, maxEvents + 1, ts, sigmask);
+                int rc = Epoll.pwait2(epfd, eventBuffer, maxEvents, ts, sigmask);
                 if (rc != -Errno.EINTR) {
                     return collect(rc);
                 }
@@ -469,10 +471,14 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    private void requireFd(int fd) {
+    private static void requireFd(int fd) {
         if (fd < 0) {
             throw new IllegalArgumentException("fd must not be negative: " + fd);
         }
+    }
+
+    /** Call while open (between begin and end): after close these numbers belong to others. */
+    private void requireNotOwn(int fd) {
         if (fd == epfd || fd == core.wakeFd) {
             throw new IllegalArgumentException("fd " + fd + " is this EpollSet's own "
                     + (fd == epfd ? "epoll fd" : "wakeup eventfd"));
