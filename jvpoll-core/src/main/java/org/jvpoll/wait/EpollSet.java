@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Objects;
 
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
@@ -55,8 +54,10 @@ import org.jvpoll.syscall.Timespec;
  * kernel: see {@code docs/wait.md} on virtual threads.
  *
  * <p><b>Close</b> releases the epoll fd, the internal wakeup eventfd and memory, never the
- * registered descriptors; a thread waiting at that moment returns (with {@code wokenUp()}); any
- * later call except {@link #wakeup()} and {@link #close()} throws {@link ClosedChannelException}.
+ * registered descriptors; a thread waiting at that moment returns (with {@code wokenUp()}).
+ * Afterwards registration and waits throw {@link ClosedChannelException}; {@link #wakeup()} and
+ * {@link #close()} do nothing; the queries ({@link #fd()}, {@link #size()}, {@link #attachment})
+ * answer with the last state.
  *
  * @param <A> the attachment type
  */
@@ -187,9 +188,13 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** Registers a vpoll fd (not kept open by the set). @see #add(int, int, Object) */
+    /**
+     * Registers a vpoll fd (not kept open by the set; closing it removes it from the kernel's set).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #add(int, int, Object)
+     */
     public void add(VpollFd vpoll, int events, A attachment) throws IOException {
-        add(Objects.requireNonNull(vpoll, "vpoll").fd(), events, attachment);
+        add(VpollFds.openFd(vpoll), events, attachment);
     }
 
     /**
@@ -229,9 +234,13 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** Modifies a vpoll fd's registration. @see #modify(int, int, Object) */
+    /**
+     * Modifies a vpoll fd's registration.
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #modify(int, int, Object)
+     */
     public void modify(VpollFd vpoll, int events, A attachment) throws IOException {
-        modify(Objects.requireNonNull(vpoll, "vpoll").fd(), events, attachment);
+        modify(VpollFds.openFd(vpoll), events, attachment);
     }
 
     /**
@@ -260,9 +269,14 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** Deletes a vpoll fd's registration. @see #delete(int) */
+    /**
+     * Deletes a vpoll fd's registration (delete before closing it: after the close its number may
+     * already name another descriptor).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #delete(int)
+     */
     public void delete(VpollFd vpoll) throws IOException {
-        delete(Objects.requireNonNull(vpoll, "vpoll").fd());
+        delete(VpollFds.openFd(vpoll));
     }
 
     /**

@@ -9,7 +9,6 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Objects;
 
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
@@ -130,11 +129,12 @@ public final class PollSet implements AutoCloseable {
     }
 
     /**
-     * Watches a vpoll fd; the set does not keep it open.
+     * Watches a vpoll fd; the set does not keep it open (remove it before closing it).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #add(int, int)
      */
     public int add(VpollFd vpoll, int events) throws ClosedChannelException {
-        return add(Objects.requireNonNull(vpoll, "vpoll").fd(), events);
+        return add(VpollFds.openFd(vpoll), events);
     }
 
     /**

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.Objects;
 
 import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
@@ -49,16 +48,18 @@ public final class SelectSet implements AutoCloseable {
     private boolean wokenUp;
 
     /**
-     * @throws VpollException if the wakeup eventfd cannot be created, or lands at or above
-     *         FD_SETSIZE (every lower number is in use)
+     * @throws VpollException if the wakeup eventfd cannot be created
+     * @throws IllegalStateException if every descriptor number below FD_SETSIZE is in use, so the
+     *         set's own eventfd cannot be watched by select
      */
     public SelectSet() throws VpollException {
         core = new WaitCore("SelectSet");
         if (core.wakeFd >= FdSet.FD_SETSIZE) {
             int fd = core.wakeFd;
             core.close();
-            throw new VpollException("eventfd", 0, "the SelectSet's wakeup eventfd got number " + fd
-                    + ", not below FD_SETSIZE (" + FdSet.FD_SETSIZE + "); use PollSet or EpollSet");
+            throw new IllegalStateException("the SelectSet's wakeup eventfd got number " + fd
+                    + ", not below FD_SETSIZE (" + FdSet.FD_SETSIZE + "): every lower number is in use;"
+                    + " use PollSet or EpollSet");
         }
         time = core.arena.allocate(Timespec.SIZE, 8);
         readInterest.set(core.wakeFd);
@@ -94,9 +95,13 @@ public final class SelectSet implements AutoCloseable {
         }
     }
 
-    /** Watches a vpoll fd (not kept open by the set). @see #watch(int, boolean, boolean, boolean) */
+    /**
+     * Watches a vpoll fd (not kept open by the set: unwatch it before closing it).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #watch(int, boolean, boolean, boolean)
+     */
     public void watch(VpollFd vpoll, boolean read, boolean write, boolean except) throws ClosedChannelException {
-        watch(Objects.requireNonNull(vpoll, "vpoll").fd(), read, write, except);
+        watch(VpollFds.openFd(vpoll), read, write, except);
     }
 
     /** Stops watching {@code fd} (no error if it was not watched). @throws IllegalArgumentException as {@link #watch} */

@@ -161,6 +161,67 @@ class EpollSetTest {
         }
     }
 
+    /** The rules checked before the call are the kernel's: each broken one is EINVAL from epoll_ctl itself. */
+    @Test
+    void kernelAgreesWithTheExclusiveRules() throws Exception {
+        try (RealFds real = new RealFds(); EpollSet<String> inner = EpollSet.open()) {
+            int epfd = org.jvpoll.syscall.Epoll.create(org.jvpoll.syscall.Epoll.EPOLL_CLOEXEC);
+            try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+                java.lang.foreign.MemorySegment ev = arena.allocate(org.jvpoll.syscall.Epoll.EVENT_SIZE);
+                int efd = real.eventfd(0);
+                int add = org.jvpoll.syscall.Epoll.EPOLL_CTL_ADD;
+                int mod = org.jvpoll.syscall.Epoll.EPOLL_CTL_MOD;
+                for (int events : new int[] {Events.IN | EpollSet.EXCLUSIVE | EpollSet.ONESHOT,
+                                             Events.IN | Events.PRI | EpollSet.EXCLUSIVE,
+                                             Events.IN | Events.RDHUP | EpollSet.EXCLUSIVE}) {
+                    VpollException e = assertThrows(VpollException.class,
+                            () -> org.jvpoll.syscall.Epoll.ctl(epfd, add, efd, events, 0, ev), Integer.toHexString(events));
+                    assertEquals(Errno.EINVAL, e.errno());
+                }
+                assertEquals(Errno.EINVAL, assertThrows(VpollException.class, () -> org.jvpoll.syscall.Epoll.ctl(
+                        epfd, add, inner.fd(), Events.IN | EpollSet.EXCLUSIVE, 0, ev)).errno(), "an epoll fd as target");
+                org.jvpoll.syscall.Epoll.ctl(epfd, add, efd, Events.IN | EpollSet.EXCLUSIVE, 0, ev);
+                assertEquals(Errno.EINVAL, assertThrows(VpollException.class, () -> org.jvpoll.syscall.Epoll.ctl(
+                        epfd, mod, efd, Events.IN, 0, ev)).errno(), "MOD of an exclusive registration");
+                int other = real.eventfd(0);
+                org.jvpoll.syscall.Epoll.ctl(epfd, add, other, Events.IN, 0, ev);
+                assertEquals(Errno.EINVAL, assertThrows(VpollException.class, () -> org.jvpoll.syscall.Epoll.ctl(
+                        epfd, mod, other, Events.IN | EpollSet.EXCLUSIVE, 0, ev)).errno(), "MOD with EXCLUSIVE");
+            } finally {
+                org.jvpoll.syscall.Unistd.close(epfd);
+            }
+            try (EpollSet<String> outer = EpollSet.open()) {
+                VpollException nested = assertThrows(VpollException.class,
+                        () -> outer.add(inner.fd(), Events.IN | EpollSet.EXCLUSIVE, "x"));
+                assertEquals(Errno.EINVAL, nested.errno(), "left to the kernel, with its errno");
+                assertEquals(0, outer.size());
+            }
+        }
+    }
+
+    @Test
+    void wakeupFlagIsAcceptedAndEventsStillArrive() throws Exception {
+        try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open()) {
+            int efd = real.eventfd(1);
+            epoll.add(efd, Events.IN | EpollSet.WAKEUP, "wakeup source");
+            assertEquals("wakeup source", epoll.await(NOW).attachment(0));
+            epoll.modify(efd, Events.IN | EpollSet.WAKEUP | EpollSet.ET, "et");
+            assertEquals("et", epoll.await(NOW).attachment(0));
+        }
+    }
+
+    @Test
+    void aClosedVpollFdIsRefusedByNumberlessCalls() throws Exception {
+        try (EpollSet<String> epoll = EpollSet.open()) {
+            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            epoll.add(vfd, Events.IN, "v");
+            vfd.close();
+            assertThrows(ClosedChannelException.class, () -> epoll.add(vfd, Events.IN, "again"));
+            assertThrows(ClosedChannelException.class, () -> epoll.modify(vfd, Events.IN, "again"));
+            assertThrows(ClosedChannelException.class, () -> epoll.delete(vfd));
+        }
+    }
+
     @Test
     void exclusiveWakesOneOfSeveralWaitingSets() throws Exception {
         try (RealFds real = new RealFds(); EpollSet<String> a = EpollSet.open(); EpollSet<String> b = EpollSet.open();

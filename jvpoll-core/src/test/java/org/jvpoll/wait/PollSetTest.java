@@ -279,6 +279,16 @@ class PollSetTest {
     }
 
     @Test
+    void aClosedVpollFdIsRefused() throws Exception {
+        try (PollSet set = new PollSet(1)) {
+            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            vfd.close();
+            assertThrows(ClosedChannelException.class, () -> set.add(vfd, Events.IN));
+            assertEquals(0, set.size());
+        }
+    }
+
+    @Test
     void leavesNoDescriptorBehind() throws Exception {
         int before = Probe.openFdCount();
         for (int n = 0; n < 50; n++) {

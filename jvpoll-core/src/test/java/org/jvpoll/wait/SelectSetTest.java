@@ -183,6 +183,34 @@ class SelectSetTest {
     }
 
     @Test
+    void refusesToOpenWhenEveryNumberBelowFdSetSizeIsTaken() throws Exception {
+        int before = Probe.openFdCount();
+        java.util.List<Integer> filler = new java.util.ArrayList<>();
+        try {
+            for (int fd = 0; fd < FdSet.FD_SETSIZE - 1; ) {
+                fd = org.jvpoll.syscall.Unistd.dup(0);
+                filler.add(fd);
+            }
+            IllegalStateException e = assertThrows(IllegalStateException.class, SelectSet::new);
+            assertTrue(e.getMessage().contains("FD_SETSIZE (1024)"), e.getMessage());
+        } finally {
+            for (int fd : filler) {
+                org.jvpoll.syscall.Unistd.close(fd);
+            }
+        }
+        assertEquals(before, Probe.openFdCount(), "the refused set closed its eventfd");
+    }
+
+    @Test
+    void aClosedVpollFdIsRefused() throws Exception {
+        try (SelectSet set = new SelectSet()) {
+            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            vfd.close();
+            assertThrows(ClosedChannelException.class, () -> set.watch(vfd, true, false, false));
+        }
+    }
+
+    @Test
     void leavesNoDescriptorBehind() throws Exception {
         int before = Probe.openFdCount();
         for (int n = 0; n < 50; n++) {
