@@ -318,7 +318,7 @@ public final class EpollSet<A> implements AutoCloseable {
      *
      * @param mask the signal mask during the wait; null keeps the thread's mask (EINTR retried)
      * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
-     *         interrupted the wait (its handler has run)
+     *         interrupted the wait
      * @throws VpollException ENOSYS if the kernel or C library has no epoll_pwait2
      * @see #await(Duration)
      */

@@ -234,7 +234,7 @@ public final class PollSet implements AutoCloseable {
      *                is retried as in {@link #poll}
      * @return the number of entries with events; 0 on timeout or wakeup
      * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
-     *         interrupted the wait (its handler has run)
+     *         interrupted the wait
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException if another thread is waiting on this set
      * @throws ClosedChannelException if the set is closed

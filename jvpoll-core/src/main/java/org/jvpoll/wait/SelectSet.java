@@ -23,8 +23,8 @@ import org.jvpoll.syscall.Timespec;
  * }
  * }</pre>
  *
- * <p>Linux reports a descriptor readable for IN, HUP or ERR, writable for OUT or ERR, and
- * exceptional for PRI. A descriptor at or above 1024 is refused with
+ * <p>Linux reports a descriptor readable for IN, RDNORM, RDBAND, HUP or ERR, writable for OUT,
+ * WRNORM, WRBAND or ERR, and exceptional for PRI. A descriptor at or above 1024 is refused with
  * {@link IllegalArgumentException} naming it and the limit.
  *
  * <p><b>Signals, threads, allocation, close</b>: as {@link PollSet} — {@link #select} retries
