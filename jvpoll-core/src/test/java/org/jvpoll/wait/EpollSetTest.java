@@ -11,7 +11,6 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -231,25 +230,16 @@ class EpollSetTest {
             b.add(efd, Events.IN | EpollSet.EXCLUSIVE | EpollSet.ET, "b");
             c.add(efd, Events.IN | EpollSet.ET, "c (not exclusive)");
             java.util.List<EpollSet<String>> sets = java.util.List.of(a, b, c);
-            java.util.List<CompletableFuture<Integer>> waiters = new java.util.ArrayList<>();
-            java.util.concurrent.BlockingQueue<Integer> tids = new java.util.concurrent.LinkedBlockingQueue<>();
+            java.util.List<Waiter<Integer>> waiters = new java.util.ArrayList<>();
             for (EpollSet<String> set : sets) {
-                waiters.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        tids.add(org.jvpoll.syscall.Signals.gettid());
-                        return set.await(Duration.ofSeconds(2)).count();
-                    } catch (Exception e) {
-                        throw new RuntimeException(e);
-                    }
-                }, runnable -> Thread.ofPlatform().start(runnable)));
+                waiters.add(Waiter.start(() -> set.await(Duration.ofSeconds(2)).count()));
             }
-            for (int n = 0; n < 3; n++) {
-                // EXCLUSIVE picks one set among those with a thread asleep in epoll_wait
-                Blocked.inWait(tids.take());
+            for (Waiter<Integer> waiter : waiters) {
+                waiter.blocked(); // EXCLUSIVE picks one set among those with a thread asleep in epoll_wait
             }
             real.writeCounter(efd, 1);
-            int woken = waiters.get(0).get(10, TimeUnit.SECONDS) + waiters.get(1).get(10, TimeUnit.SECONDS);
-            assertEquals(1, waiters.get(2).get(10, TimeUnit.SECONDS), "a non-exclusive waiter is always woken");
+            int woken = waiters.get(0).get() + waiters.get(1).get();
+            assertEquals(1, waiters.get(2).get(), "a non-exclusive waiter is always woken");
             assertEquals(1, woken, "exactly one of the two exclusive waiters got the edge");
         }
     }
@@ -301,17 +291,12 @@ class EpollSetTest {
     void wakeupEndsTheWaitAndIsNeverAnEvent() throws Exception {
         try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open(1)) {
             epoll.add(real.pipe()[0], Events.IN, "pipe");
-            CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    ReadyEvents<String> ready = epoll.await(null);
-                    return ready.count() == 0 && ready.wokenUp();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(50);
+            Waiter<Boolean> waiter = Waiter.start(() -> {
+                ReadyEvents<String> ready = epoll.await(null);
+                return ready.count() == 0 && ready.wokenUp();
+            }).blocked();
             epoll.wakeup();
-            assertTrue(waiter.get(10, TimeUnit.SECONDS));
+            assertTrue(waiter.get());
             epoll.wakeup();
             epoll.wakeup();
             assertTrue(epoll.await(null, null).wokenUp());
@@ -323,17 +308,12 @@ class EpollSetTest {
     void registrationFromAnotherThreadDuringAWaitIsSeen() throws Exception {
         try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open()) {
             int efd = real.eventfd(1);
-            CompletableFuture<String> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    ReadyEvents<String> ready = epoll.await(Duration.ofSeconds(10));
-                    return ready.count() == 1 ? ready.attachment(0) : "count " + ready.count();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(50);
+            Waiter<String> waiter = Waiter.start(() -> {
+                ReadyEvents<String> ready = epoll.await(Duration.ofSeconds(10));
+                return ready.count() == 1 ? ready.attachment(0) : "count " + ready.count();
+            }).blocked();
             epoll.add(efd, Events.IN, "added while waiting");
-            assertEquals("added while waiting", waiter.get(10, TimeUnit.SECONDS));
+            assertEquals("added while waiting", waiter.get());
         }
     }
 
@@ -375,16 +355,9 @@ class EpollSetTest {
             EpollSet<String> epoll = EpollSet.open();
             int efd = real.eventfd(0);
             epoll.add(efd, Events.IN, "x");
-            CompletableFuture<Boolean> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return epoll.await(null).wokenUp();
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(50);
+            Waiter<Boolean> waiter = Waiter.start(() -> epoll.await(null).wokenUp()).blocked();
             epoll.close();
-            assertTrue(waiter.get(10, TimeUnit.SECONDS));
+            assertTrue(waiter.get());
             assertThrows(ClosedChannelException.class, () -> epoll.await(NOW));
             assertThrows(ClosedChannelException.class, () -> epoll.await(NOW, null));
             assertThrows(ClosedChannelException.class, () -> epoll.add(real.eventfd(0), Events.IN, "y"));
@@ -394,6 +367,18 @@ class EpollSetTest {
             epoll.close();
             assertFalse(epoll.isOpen());
             assertNull(epoll.attachment(12345));
+        }
+    }
+
+    @Test
+    void aSecondConcurrentWaiterIsRefused() throws Exception {
+        try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open()) {
+            epoll.add(real.pipe()[0], Events.IN, "pipe");
+            Waiter<Integer> waiter = Waiter.start(() -> epoll.await(Duration.ofSeconds(20)).count()).blocked();
+            IllegalStateException busy = assertThrows(IllegalStateException.class, () -> epoll.await(NOW));
+            assertTrue(busy.getMessage().contains("one EpollSet per waiting thread"), busy.getMessage());
+            epoll.wakeup();
+            assertEquals(0, waiter.get());
         }
     }
 

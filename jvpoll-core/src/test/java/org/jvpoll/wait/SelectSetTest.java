@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -137,18 +136,9 @@ class SelectSetTest {
             assertEquals(0, set.pselect(Duration.ofNanos(1_500_000), SignalSet.threadMask()));
             assertFalse(set.wokenUp());
 
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    tid.complete(org.jvpoll.syscall.Signals.gettid());
-                    return set.select(null);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Blocked.inWait(tid.get(10, TimeUnit.SECONDS));
+            Waiter<Integer> waiter = Waiter.start(() -> set.select(null)).blocked();
             set.wakeup();
-            assertEquals(0, waiter.get(10, TimeUnit.SECONDS));
+            assertEquals(0, waiter.get());
             assertTrue(set.wokenUp());
             assertFalse(set.readable(fd));
         }
@@ -160,18 +150,9 @@ class SelectSetTest {
             SelectSet set = new SelectSet();
             int fd = real.pipe()[0];
             set.watch(fd, true, false, false);
-            CompletableFuture<Integer> tid = new CompletableFuture<>();
-            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    tid.complete(org.jvpoll.syscall.Signals.gettid());
-                    return set.select(null);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Blocked.inWait(tid.get(10, TimeUnit.SECONDS));
+            Waiter<Integer> waiter = Waiter.start(() -> set.select(null)).blocked();
             set.close();
-            assertEquals(0, waiter.get(10, TimeUnit.SECONDS));
+            assertEquals(0, waiter.get());
             assertThrows(ClosedChannelException.class, () -> set.select(NOW));
             assertThrows(ClosedChannelException.class, () -> set.pselect(NOW, null));
             assertThrows(ClosedChannelException.class, () -> set.watch(fd, true, true, true));
@@ -184,6 +165,12 @@ class SelectSetTest {
 
     @Test
     void refusesToOpenWhenEveryNumberBelowFdSetSizeIsTaken() throws Exception {
+        long limit = openFilesSoftLimit();
+        if (limit <= FdSet.FD_SETSIZE + 1) {
+            String why = "RLIMIT_NOFILE is " + limit + ": no room for descriptors at FD_SETSIZE and above";
+            System.out.println("SKIP " + why);
+            org.junit.jupiter.api.Assumptions.abort(why);
+        }
         int before = Probe.openFdCount();
         java.util.List<Integer> filler = new java.util.ArrayList<>();
         try {
@@ -199,6 +186,16 @@ class SelectSetTest {
             }
         }
         assertEquals(before, Probe.openFdCount(), "the refused set closed its eventfd");
+    }
+
+    private static long openFilesSoftLimit() throws java.io.IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        return Long.MAX_VALUE;
     }
 
     @Test

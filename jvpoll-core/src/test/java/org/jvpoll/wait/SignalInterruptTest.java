@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -147,26 +146,18 @@ class SignalInterruptTest {
 
     /** Signals the waiting thread three times, checks it is back in the kernel each time, then makes the fd ready. */
     private static void unmaskedWaitResumes(RealFds real, int[] pipe, TimedWait wait) throws Exception {
-        CompletableFuture<Integer> tid = new CompletableFuture<>();
-        CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
-            try {
-                tid.complete(Signals.gettid());
-                return wait.run(Duration.ofSeconds(60));
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        }, runnable -> Thread.ofPlatform().start(runnable));
-        int thread = tid.get(10, TimeUnit.SECONDS);
+        Waiter<Integer> waiter = Waiter.start(() -> wait.run(Duration.ofSeconds(60)));
+        int thread = waiter.tid();
         for (int n = 0; n < 3; n++) {
             Blocked.inWait(thread);
             int handled = SignalFixture.HANDLED.get();
             Signals.tgkill(thread, SIG);
             awaitHandled(handled);
         }
-        Blocked.inWait(thread);
+        waiter.blocked();
         assertTrue(!waiter.isDone(), "the wait went on after the signals");
         real.writeByte(pipe[1]);
-        assertEquals(1, waiter.get(10, TimeUnit.SECONDS));
+        assertEquals(1, waiter.get());
         real.read(pipe[0]);
     }
 
