@@ -395,6 +395,11 @@ public final class EpollSet<A> implements AutoCloseable {
         return core.isOpen();
     }
 
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
+    }
+
     /** Releases the epoll fd, the wakeup eventfd and memory (not the registered fds). Idempotent. */
     @Override
     public void close() {

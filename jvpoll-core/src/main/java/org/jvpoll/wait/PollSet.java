@@ -312,6 +312,11 @@ public final class PollSet implements AutoCloseable {
         return core.isOpen();
     }
 
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
+    }
+
     /** Releases the set's eventfd and memory (not the watched descriptors). Idempotent. */
     @Override
     public void close() {

@@ -75,11 +75,11 @@ public final class SelectSet implements AutoCloseable {
      */
     public void watch(int fd, boolean read, boolean write, boolean except) throws ClosedChannelException {
         FdSet.check(fd);
-        if (fd == core.wakeFd) {
-            throw new IllegalArgumentException("fd " + fd + " is this SelectSet's own wakeup eventfd");
-        }
         core.begin();
         try {
+            if (fd == core.wakeFd) { // checked while open: after close the number belongs to others
+                throw new IllegalArgumentException("fd " + fd + " is this SelectSet's own wakeup eventfd");
+            }
             core.requireNotWaiting("change a SelectSet");
             put(readInterest, fd, read);
             put(writeInterest, fd, write);
@@ -220,6 +220,11 @@ public final class SelectSet implements AutoCloseable {
     /** @return false once {@link #close()} has been called */
     public boolean isOpen() {
         return core.isOpen();
+    }
+
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
     }
 
     /** Releases the set's eventfd and memory (not the watched descriptors). Idempotent. */

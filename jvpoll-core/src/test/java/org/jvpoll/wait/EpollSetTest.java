@@ -383,6 +383,21 @@ class EpollSetTest {
     }
 
     @Test
+    void ownDescriptorsAreCloseOnExec() throws Exception {
+        try (EpollSet<String> epoll = EpollSet.open(); PollSet poll = new PollSet(1); SelectSet select = new SelectSet()) {
+            assertTrue(closeOnExec(epoll.fd()), "epoll_create1(EPOLL_CLOEXEC)");
+            assertTrue(closeOnExec(epoll.core().wakeFd), "EpollSet's wakeup eventfd");
+            assertTrue(closeOnExec(poll.core().wakeFd), "PollSet's wakeup eventfd");
+            assertTrue(closeOnExec(select.core().wakeFd), "SelectSet's wakeup eventfd");
+        }
+    }
+
+    private static boolean closeOnExec(int fd) throws VpollException {
+        return (org.jvpoll.syscall.Unistd.fcntl(fd, org.jvpoll.syscall.Unistd.F_GETFD, 0)
+                & org.jvpoll.syscall.Unistd.FD_CLOEXEC) != 0;
+    }
+
+    @Test
     void leavesNoDescriptorBehind() throws Exception {
         int before = Probe.openFdCount();
         for (int n = 0; n < 50; n++) {
