@@ -152,6 +152,21 @@ class PollSetTest {
     }
 
     @Test
+    void threadInterruptDoesNotEndAWaitButWakeupDoes() throws Exception {
+        try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
+            set.add(real.pipe()[0], Events.IN);
+            Waiter<String> waiter = Waiter.start(() -> set.poll(null) + " interrupted=" + Thread.currentThread().isInterrupted())
+                    .blocked();
+            waiter.interrupt();
+            Thread.sleep(100);
+            waiter.blocked(); // still in poll(2): a native call does not see Thread.interrupt()
+            assertFalse(waiter.isDone());
+            set.wakeup();
+            assertEquals("0 interrupted=true", waiter.get(), "returns normally; the interrupt status stays set");
+        }
+    }
+
+    @Test
     void aSecondWaiterOrAChangeDuringAWaitIsRefused() throws Exception {
         try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
             int i = set.add(real.pipe()[0], Events.IN);
