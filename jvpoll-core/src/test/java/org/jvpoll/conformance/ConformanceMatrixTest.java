@@ -32,6 +32,9 @@ class ConformanceMatrixTest {
         List<String> failures = new ArrayList<>();
         for (Backend b : Backend.values()) {
             String column = Matrix.columnFor(b);
+            if (RequiredBackend.id() != null && !b.id().equals(RequiredBackend.id())) {
+                continue; // a qemu guest measures the backend it was built for; the host has the others
+            }
             if (only != null && !Arrays.asList(only.split(",")).contains(b.id())) {
                 System.out.println("conformance: " + column + " runs in another execution (this one covers " + only + ")");
                 continue;

@@ -22,7 +22,9 @@ import org.jvpoll.testing.UnixFdPassing;
  * line by line. They receive the vpoll fd over an AF_UNIX socket (SCM_RIGHTS).
  */
 final class Foreign implements AutoCloseable {
-    private static final Path SOURCES = Path.of(System.getProperty("user.dir"), "src", "test");
+    /** jvpoll-core, found from the test classes (the qemu guests run with the repository root as working directory). */
+    private static final Path MODULE = moduleDir();
+    private static final Path SOURCES = MODULE.resolve("src/test");
     private static final AtomicLong SOCKETS = new AtomicLong();
     private static Path compiled;
 
@@ -51,8 +53,11 @@ final class Foreign implements AutoCloseable {
         if (compiled != null) {
             return compiled;
         }
+        if (!onPath("gcc")) {
+            throw new Matrix.Skip("gcc is not installed (run bin/install-test-deps)");
+        }
         Path source = SOURCES.resolve("c/conformance_client.c");
-        Path binary = Path.of(System.getProperty("user.dir"), "target", "conformance_client");
+        Path binary = writableTarget().resolve("conformance_client");
         FileTime sourceTime = Files.getLastModifiedTime(source);
         if (!Files.exists(binary) || Files.getLastModifiedTime(binary).compareTo(sourceTime) < 0) {
             Files.createDirectories(binary.getParent());
@@ -65,6 +70,21 @@ final class Foreign implements AutoCloseable {
         }
         compiled = binary;
         return binary;
+    }
+
+    private static Path moduleDir() {
+        try {
+            Path classes = Path.of(Foreign.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return classes.getParent().getParent(); // jvpoll-core/target/test-classes
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return jvpoll-core/target, or a temporary directory where that is read-only (qemu guests) */
+    static Path writableTarget() {
+        Path target = MODULE.resolve("target");
+        return Files.isWritable(target) ? target : Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     /** @return a fresh AF_UNIX socket path (short enough for sun_path) */
@@ -83,10 +103,22 @@ final class Foreign implements AutoCloseable {
 
     /** Starts the Python client waiting with {@code method}, and hands it {@code fd}. */
     static Foreign python(int fd, String method, double timeoutSeconds) throws Exception {
+        if (!onPath("python3")) {
+            throw new Matrix.Skip("python3 is not installed (run bin/install-test-deps)");
+        }
         String path = socketPath();
         List<String> cmd = List.of("python3", SOURCES.resolve("python/conformance_client.py").toString(), path, method,
                 Double.toString(timeoutSeconds));
         return started(cmd, path, fd);
+    }
+
+    static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Foreign started(List<String> cmd, String path, int fd) throws Exception {

@@ -122,8 +122,8 @@ final class Matrix {
 
     /** Where results files go: -Djvpoll.conformance.dir, else target/conformance. */
     static Path resultsDir() {
-        return Path.of(System.getProperty("jvpoll.conformance.dir",
-                Path.of(System.getProperty("user.dir"), "target", "conformance").toString()));
+        String dir = System.getProperty("jvpoll.conformance.dir");
+        return dir != null ? Path.of(dir) : Foreign.writableTarget().resolve("conformance");
     }
 
     /**

@@ -10,15 +10,18 @@ import static org.jvpoll.Events.RDNORM;
 import static org.jvpoll.Events.WRBAND;
 import static org.jvpoll.Events.WRNORM;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 
-import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Poll;
-import org.jvpoll.syscall.Unistd;
+import org.jvpoll.wait.EpollSet;
+import org.jvpoll.wait.PollSet;
+import org.jvpoll.wait.ReadyEvents;
+import org.jvpoll.wait.SelectSet;
+import org.jvpoll.wait.SignalSet;
 
 /**
- * The kernel's waiters, called from Java, each reduced to "what does it report for this fd". For
+ * The kernel's waiters through jvpoll's public wait API ({@code org.jvpoll.wait}), each reduced
+ * to "what does it report for this fd". For
  * select and pselect the report is 0x1 (read set), 0x4 (write set), 0x2 (except set), the
  * kernel's own mapping of poll bits to the three sets.
  */
@@ -26,28 +29,77 @@ enum Waiter {
     POLL("poll") {
         @Override
         int observe(int fd, int timeoutMs) throws Exception {
-            return Poll.pollOne(fd, Poll.ALL_EVENTS, timeoutMs);
+            try (PollSet set = new PollSet(1)) {
+                int i = set.add(fd, Poll.ALL_EVENTS);
+                set.poll(Duration.ofMillis(timeoutMs));
+                return set.revents(i);
+            }
         }
     },
-    EPOLL_LT("epoll LT") {
+    PPOLL("ppoll") {
         @Override
         int observe(int fd, int timeoutMs) throws Exception {
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment ev = arena.allocate(Epoll.EVENT_SIZE);
-                int ep = Epoll.create(Epoll.EPOLL_CLOEXEC);
-                try {
-                    Epoll.ctl(ep, Epoll.EPOLL_CTL_ADD, fd, Poll.ALL_EVENTS, fd, ev);
-                    int n;
-                    do {
-                        n = Epoll.wait(ep, ev, 1, timeoutMs);
-                    } while (n < 0);
-                    return n == 0 ? 0 : Epoll.events(ev, 0);
-                } finally {
-                    Unistd.close(ep);
-                }
+            try (PollSet set = new PollSet(1)) {
+                int i = set.add(fd, Poll.ALL_EVENTS);
+                set.ppoll(Duration.ofMillis(timeoutMs), SignalSet.threadMask());
+                return set.revents(i);
+            }
+        }
+    },
+    SELECT("select") {
+        @Override
+        int observe(int fd, int timeoutMs) throws Exception {
+            try (SelectSet set = new SelectSet()) {
+                set.watch(fd, true, true, true);
+                set.select(Duration.ofMillis(timeoutMs));
+                return report(set, fd);
+            }
+        }
+
+        @Override
+        boolean isSelect() {
+            return true;
+        }
+    },
+    PSELECT("pselect") {
+        @Override
+        int observe(int fd, int timeoutMs) throws Exception {
+            try (SelectSet set = new SelectSet()) {
+                set.watch(fd, true, true, true);
+                set.pselect(Duration.ofMillis(timeoutMs), SignalSet.threadMask());
+                return report(set, fd);
+            }
+        }
+
+        @Override
+        boolean isSelect() {
+            return true;
+        }
+    },
+    EPOLL_LT("epoll LT (epoll_wait)") {
+        @Override
+        int observe(int fd, int timeoutMs) throws Exception {
+            try (EpollSet<String> set = EpollSet.open()) {
+                set.add(fd, Poll.ALL_EVENTS, "vpoll");
+                ReadyEvents<String> ready = set.await(Duration.ofMillis(timeoutMs));
+                return ready.count() == 0 ? 0 : ready.events(0);
+            }
+        }
+    },
+    EPOLL_PWAIT2("epoll LT (epoll_pwait2)") {
+        @Override
+        int observe(int fd, int timeoutMs) throws Exception {
+            try (EpollSet<String> set = EpollSet.open()) {
+                set.add(fd, Poll.ALL_EVENTS, "vpoll");
+                ReadyEvents<String> ready = set.await(Duration.ofMillis(timeoutMs), SignalSet.threadMask());
+                return ready.count() == 0 ? 0 : ready.events(0);
             }
         }
     };
+
+    private static int report(SelectSet set, int fd) {
+        return (set.readable(fd) ? 0x1 : 0) | (set.writable(fd) ? 0x4 : 0) | (set.exceptional(fd) ? 0x2 : 0);
+    }
 
     /** select(2)'s sets, as the kernel defines them (fs/select.c POLLIN_SET, POLLOUT_SET, POLLEX_SET). */
     static final int READ_SET = RDNORM | RDBAND | IN | HUP | ERR;
