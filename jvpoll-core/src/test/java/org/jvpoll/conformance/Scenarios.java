@@ -133,17 +133,20 @@ final class Scenarios {
         }
     }
 
-    /** Runs {@code wait} in another thread, then {@code change} here once it has had time to block. */
+    /** Runs {@code wait} in another thread, then {@code change} here once that thread is blocked in the kernel. */
     static int blocked(Callable<Integer> wait, Callable<?> change) throws Exception {
         CompletableFuture<Integer> result = new CompletableFuture<>();
+        CompletableFuture<Integer> tid = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().daemon(true).start(() -> {
             try {
+                tid.complete(Blocking.currentTid());
                 result.complete(wait.call());
             } catch (Throwable e) {
+                tid.completeExceptionally(e);
                 result.completeExceptionally(e);
             }
         });
-        Thread.sleep(30); // let it block
+        Blocking.awaitBlocked(tid.get(10, TimeUnit.SECONDS));
         change.call();
         try {
             return result.get(BLOCK_MS + 5000L, TimeUnit.MILLISECONDS);
@@ -281,16 +284,19 @@ final class Scenarios {
                     Ep ep = new Ep().add(v.fd(), IN | (exclusive ? Epoll.EPOLLEXCLUSIVE : 0), data);
                     sets.add(ep);
                     CompletableFuture<Integer> f = new CompletableFuture<>();
+                    CompletableFuture<Integer> tid = new CompletableFuture<>();
                     seen.add(f);
                     Thread.ofPlatform().daemon(true).start(() -> {
                         try {
+                            tid.complete(Blocking.currentTid());
                             f.complete(ep.waitOne(data, exclusive ? 600 : BLOCK_MS));
                         } catch (Throwable e) {
+                            tid.completeExceptionally(e);
                             f.completeExceptionally(e);
                         }
                     });
+                    Blocking.awaitBlocked(tid.get(10, TimeUnit.SECONDS));
                 }
-                Thread.sleep(50);
                 v.add(IN);
                 int woken = 0;
                 for (CompletableFuture<Integer> f : seen) {
