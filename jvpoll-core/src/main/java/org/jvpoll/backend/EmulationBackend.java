@@ -250,6 +250,8 @@ final class EmulationBackend implements VpollBackend {
         private volatile int state;
         /** Whether A holds data B has not read (needed while OUT is clear). */
         private boolean stuck;
+        /** Timestamps raised into A's error queue since it was last drained (ERR re-signals keep it at most 2). */
+        private int errQueued;
 
         EmulatedFile(int a, int b, int initialState) {
             super(a);
@@ -394,10 +396,12 @@ final class EmulationBackend implements VpollBackend {
             }
             if ((set & ERR) != 0) {
                 raiseErr(a, s);
+                errQueued = 1;
                 wokeAll = true;
             }
             if ((clear & ERR) != 0) {
                 drainErrorQueue(a, s);
+                errQueued = 0;
             }
             if ((set & (IN | PRI)) == (IN | PRI)) {
                 // Both at once: with SO_RCVLOWAT 2, A turns readable exactly when the urgent byte
@@ -445,10 +449,11 @@ final class EmulationBackend implements VpollBackend {
         /**
          * The module wakes waiters on every ctl, with the new mask as key, so an edge-triggered
          * waiter gets a new edge even when nothing changed. TCP re-signals what is ready when
-         * these options are set again (keys IN|PRI and OUT), and a repeated shutdown of a half
-         * already shut wakes every waiter. PRI alone and ERR alone have no such signal.
+         * these options are set again (keys IN|PRI and OUT); a repeated shutdown of a half
+         * already shut, and one more timestamp in an error queue that is not empty, wake every
+         * epoll waiter. PRI alone, and ERR while OUT is clear, have no such signal.
          */
-        private static void resignal(int a, int to, boolean wokeRead, boolean wokeWrite, Scratch s) throws VpollException {
+        private void resignal(int a, int to, boolean wokeRead, boolean wokeWrite, Scratch s) throws VpollException {
             if ((to & RDHUP) != 0) {
                 try {
                     Sockets.shutdown(a, SHUT_RD); // A's receive half is already shut (peer FIN, or HUP)
@@ -457,6 +462,18 @@ final class EmulationBackend implements VpollBackend {
                         throw e;
                     }
                 }
+                return;
+            }
+            if ((to & (ERR | OUT)) == (ERR | OUT)) {
+                // Drop the oldest of two queued timestamps first: the queue never empties, ERR stays.
+                if (errQueued >= 2) {
+                    Sockets.msghdr(s.msghdr, s.iov, s.data.asSlice(0, 64), s.control);
+                    if (Sockets.recvmsg(a, s.msghdr, Sockets.MSG_ERRQUEUE | Sockets.MSG_DONTWAIT, "recvmsg(MSG_ERRQUEUE)") >= 0) {
+                        errQueued--;
+                    }
+                }
+                raiseErr(a, s); // sk_error_report: key ERR, which every epoll registration has
+                errQueued++;
                 return;
             }
             if ((to & IN) != 0 && !wokeRead) {

@@ -81,6 +81,11 @@ final class Matrix {
 
     /** Runs every scenario on {@code backend}. @return the cells, in scenario order */
     static Map<String, Cell> run(Backend backend, List<Scenario> scenarios) {
+        return run(backend, scenarios, true);
+    }
+
+    /** @param log whether to print a line per cell (the machinery's own tests run quietly) */
+    static Map<String, Cell> run(Backend backend, List<Scenario> scenarios, boolean log) {
         Map<String, Cell> cells = new LinkedHashMap<>();
         Subject subject = new Subject(backend);
         for (Scenario sc : scenarios) {
@@ -102,8 +107,10 @@ final class Matrix {
                 cell = new Cell(sc.id(), Cell.FAIL, trace(e));
             }
             long ms = (System.nanoTime() - t0) / 1_000_000;
-            System.out.println("conformance " + columnFor(backend) + " | " + sc.id() + " | " + cell.outcome()
-                    + (cell.detail().isEmpty() ? "" : " | " + firstLine(cell.detail())) + " (" + ms + " ms)");
+            if (log) {
+                System.out.println("conformance " + columnFor(backend) + " | " + sc.id() + " | " + cell.outcome()
+                        + (cell.detail().isEmpty() ? "" : " | " + firstLine(cell.detail())) + " (" + ms + " ms)");
+            }
             cells.put(sc.id(), cell);
         }
         return cells;

@@ -18,7 +18,7 @@ import org.jvpoll.Backend;
 class MatrixMachineryTest {
 
     private static Map<String, Matrix.Cell> runOne(Backend backend, String id, Matrix.Body body) {
-        return Matrix.run(backend, List.of(new Matrix.Scenario(id, "test " + id, body)));
+        return Matrix.run(backend, List.of(new Matrix.Scenario(id, "test " + id, body)), false);
     }
 
     @Test

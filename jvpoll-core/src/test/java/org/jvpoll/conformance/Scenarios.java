@@ -62,6 +62,8 @@ final class Scenarios {
             list.add(new Scenario("epoll-et.re-add." + bitsId(e), "epoll ET (interest " + bitsId(e) + "): a fresh ADD of the set "
                     + bitsId(e) + " gives a new edge", s -> edgeOnReAdd(s, e)));
         }
+        list.add(new Scenario("epoll-et.every-ctl-wakes", "epoll ET (interest ERR): 40 ctls that change nothing (ADD of set, "
+                + "DEL of clear bits, SET of the same mask) each give a new edge; the mask stays exact", Scenarios::everyCtlWakes));
         list.add(new Scenario("epoll.oneshot-rearmed-by-mod", "EPOLLONESHOT: reported once, silent until EPOLL_CTL_MOD re-arms it",
                 Scenarios::oneShot));
         list.add(new Scenario("epoll.exclusive", "EPOLLEXCLUSIVE: one change wakes some, not all, of 3 threads (all 3 without it)",
@@ -251,6 +253,29 @@ final class Scenarios {
             int again = ep.waitOne(7, 1000);
             check((again & event) == event, "ADD of the already set " + bitsId(event) + " gives a new edge, got "
                     + Events.toString(again));
+        }
+    }
+
+    static void everyCtlWakes(Subject s) throws Exception {
+        try (VpollFd v = s.create(DesignLimits.baseFor(s.backend(), ERR)); Ep ep = new Ep()) {
+            int mask = v.add(ERR | OUT);
+            ep.add(v.fd(), ERR | Epoll.EPOLLET, 1);
+            check((ep.waitOne(1, 1000) & ERR) == ERR, "first edge");
+            for (int i = 0; i < 40; i++) {
+                int answer = switch (i % 3) {
+                    case 0 -> v.add(ERR);
+                    case 1 -> v.delete(PRI);
+                    default -> v.set(mask);
+                };
+                expectEvents(mask, answer, "ctl " + i + " answer");
+                int edge = ep.waitOne(1, 1000);
+                check((edge & ERR) == ERR, "ctl " + i + " (" + (i % 3 == 0 ? "ADD ERR" : i % 3 == 1 ? "DEL PRI" : "SET same")
+                        + ") gave no new edge: " + Events.toString(edge));
+                expectEvents(0, ep.waitOne(1, 0), "ctl " + i + ": one edge only");
+            }
+            expectEvents(mask & Poll.ALL_EVENTS, Poll.currentEvents(v.fd()), "poll after 40 ctls");
+            v.delete(ERR);
+            expectEvents(0, Poll.currentEvents(v.fd()) & ERR, "ERR cleared after the re-signals");
         }
     }
 
