@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Objects;
 
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
@@ -55,8 +54,10 @@ import org.jvpoll.syscall.Timespec;
  * kernel: see {@code docs/wait.md} on virtual threads.
  *
  * <p><b>Close</b> releases the epoll fd, the internal wakeup eventfd and memory, never the
- * registered descriptors; a thread waiting at that moment returns (with {@code wokenUp()}); any
- * later call except {@link #wakeup()} and {@link #close()} throws {@link ClosedChannelException}.
+ * registered descriptors; a thread waiting at that moment returns (with {@code wokenUp()}).
+ * Afterwards registration and waits throw {@link ClosedChannelException}; {@link #wakeup()} and
+ * {@link #close()} do nothing; the queries ({@link #fd()}, {@link #size()}, {@link #attachment})
+ * answer with the last state.
  *
  * @param <A> the attachment type
  */
@@ -110,10 +111,10 @@ public final class EpollSet<A> implements AutoCloseable {
         }
         epfd = fd;
         core.own(fd);
-        eventBuffer = core.arena.allocate(Epoll.EVENT_SIZE * (maxEvents + 1L), 8);
+        eventBuffer = core.arena.allocate(Epoll.EVENT_SIZE * maxEvents, 8);
         ctlScratch = core.arena.allocate(Epoll.EVENT_SIZE, 8);
         time = core.arena.allocate(Timespec.SIZE, 8);
-        ready = new ReadyEvents<>(maxEvents + 1);
+        ready = new ReadyEvents<>(maxEvents);
         try {
             Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, core.wakeFd, Events.IN, WAKE_DATA, ctlScratch);
         } catch (VpollException e) {
@@ -132,7 +133,8 @@ public final class EpollSet<A> implements AutoCloseable {
 
     /**
      * Creates an epoll set reporting up to {@code maxEvents} ready registrations per wait (more stay
-     * pending for the next wait; the kernel rotates through them).
+     * pending for the next wait; the kernel rotates through them). A wait that also collects a
+     * {@link #wakeup()} reports one fewer.
      * @throws IllegalArgumentException if {@code maxEvents} is not in 1 .. 2^20
      */
     public static <A> EpollSet<A> open(int maxEvents) throws VpollException {
@@ -161,6 +163,7 @@ public final class EpollSet<A> implements AutoCloseable {
         synchronized (lock) {
             core.begin();
             try {
+                requireNotOwn(fd);
                 int previous = slotOf(fd);
                 int slot = allocateSlot();
                 int generation = slotGeneration[slot];
@@ -185,9 +188,13 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** Registers a vpoll fd (not kept open by the set). @see #add(int, int, Object) */
+    /**
+     * Registers a vpoll fd (not kept open by the set; closing it removes it from the kernel's set).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #add(int, int, Object)
+     */
     public void add(VpollFd vpoll, int events, A attachment) throws IOException {
-        add(Objects.requireNonNull(vpoll, "vpoll").fd(), events, attachment);
+        add(VpollFds.openFd(vpoll), events, attachment);
     }
 
     /**
@@ -227,9 +234,13 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** Modifies a vpoll fd's registration. @see #modify(int, int, Object) */
+    /**
+     * Modifies a vpoll fd's registration.
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #modify(int, int, Object)
+     */
     public void modify(VpollFd vpoll, int events, A attachment) throws IOException {
-        modify(Objects.requireNonNull(vpoll, "vpoll").fd(), events, attachment);
+        modify(VpollFds.openFd(vpoll), events, attachment);
     }
 
     /**
@@ -258,9 +269,14 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** Deletes a vpoll fd's registration. @see #delete(int) */
+    /**
+     * Deletes a vpoll fd's registration (delete before closing it: after the close its number may
+     * already name another descriptor).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #delete(int)
+     */
     public void delete(VpollFd vpoll) throws IOException {
-        delete(Objects.requireNonNull(vpoll, "vpoll").fd());
+        delete(VpollFds.openFd(vpoll));
     }
 
     /**
@@ -282,7 +298,7 @@ public final class EpollSet<A> implements AutoCloseable {
             long deadline = System.nanoTime() + nanos;
             for (;;) {
                 int ms = Timeouts.millis(nanos);
-                int rc = Epoll.wait(epfd, eventBuffer, maxEvents + 1, ms);
+                int rc = Epoll.wait(epfd, eventBuffer, maxEvents, ms);
                 if (rc > 0 || (rc == 0 && ms != Integer.MAX_VALUE)) {
                     return collect(rc);
                 }
@@ -302,7 +318,7 @@ public final class EpollSet<A> implements AutoCloseable {
      *
      * @param mask the signal mask during the wait; null keeps the thread's mask (EINTR retried)
      * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
-     *         interrupted the wait (its handler has run)
+     *         interrupted the wait
      * @throws VpollException ENOSYS if the kernel or C library has no epoll_pwait2
      * @see #await(Duration)
      */
@@ -318,7 +334,7 @@ public final class EpollSet<A> implements AutoCloseable {
                     Timespec.setTimespec(time, nanos);
                     ts = time;
                 }
-                int rc = Epoll.pwait2(epfd, eventBuffer, maxEvents + 1, ts, sigmask);
+                int rc = Epoll.pwait2(epfd, eventBuffer, maxEvents, ts, sigmask);
                 if (rc != -Errno.EINTR) {
                     return collect(rc);
                 }
@@ -377,6 +393,11 @@ public final class EpollSet<A> implements AutoCloseable {
     /** @return false once {@link #close()} has been called */
     public boolean isOpen() {
         return core.isOpen();
+    }
+
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
     }
 
     /** Releases the epoll fd, the wakeup eventfd and memory (not the registered fds). Idempotent. */
@@ -469,10 +490,14 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    private void requireFd(int fd) {
+    private static void requireFd(int fd) {
         if (fd < 0) {
             throw new IllegalArgumentException("fd must not be negative: " + fd);
         }
+    }
+
+    /** Call while open (between begin and end): after close these numbers belong to others. */
+    private void requireNotOwn(int fd) {
         if (fd == epfd || fd == core.wakeFd) {
             throw new IllegalArgumentException("fd " + fd + " is this EpollSet's own "
                     + (fd == epfd ? "epoll fd" : "wakeup eventfd"));

@@ -9,7 +9,6 @@ import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
-import java.util.Objects;
 
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
@@ -130,11 +129,12 @@ public final class PollSet implements AutoCloseable {
     }
 
     /**
-     * Watches a vpoll fd; the set does not keep it open.
+     * Watches a vpoll fd; the set does not keep it open (remove it before closing it).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #add(int, int)
      */
     public int add(VpollFd vpoll, int events) throws ClosedChannelException {
-        return add(Objects.requireNonNull(vpoll, "vpoll").fd(), events);
+        return add(VpollFds.openFd(vpoll), events);
     }
 
     /**
@@ -234,7 +234,7 @@ public final class PollSet implements AutoCloseable {
      *                is retried as in {@link #poll}
      * @return the number of entries with events; 0 on timeout or wakeup
      * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
-     *         interrupted the wait (its handler has run)
+     *         interrupted the wait
      * @throws IllegalArgumentException if {@code timeout} is negative
      * @throws IllegalStateException if another thread is waiting on this set
      * @throws ClosedChannelException if the set is closed
@@ -310,6 +310,11 @@ public final class PollSet implements AutoCloseable {
     /** @return false once {@link #close()} has been called */
     public boolean isOpen() {
         return core.isOpen();
+    }
+
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
     }
 
     /** Releases the set's eventfd and memory (not the watched descriptors). Idempotent. */

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.Objects;
 
 import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
@@ -24,8 +23,8 @@ import org.jvpoll.syscall.Timespec;
  * }
  * }</pre>
  *
- * <p>Linux reports a descriptor readable for IN, HUP or ERR, writable for OUT or ERR, and
- * exceptional for PRI. A descriptor at or above 1024 is refused with
+ * <p>Linux reports a descriptor readable for IN, RDNORM, RDBAND, HUP or ERR, writable for OUT,
+ * WRNORM, WRBAND or ERR, and exceptional for PRI. A descriptor at or above 1024 is refused with
  * {@link IllegalArgumentException} naming it and the limit.
  *
  * <p><b>Signals, threads, allocation, close</b>: as {@link PollSet} — {@link #select} retries
@@ -49,16 +48,18 @@ public final class SelectSet implements AutoCloseable {
     private boolean wokenUp;
 
     /**
-     * @throws VpollException if the wakeup eventfd cannot be created, or lands at or above
-     *         FD_SETSIZE (every lower number is in use)
+     * @throws VpollException if the wakeup eventfd cannot be created
+     * @throws IllegalStateException if every descriptor number below FD_SETSIZE is in use, so the
+     *         set's own eventfd cannot be watched by select
      */
     public SelectSet() throws VpollException {
         core = new WaitCore("SelectSet");
         if (core.wakeFd >= FdSet.FD_SETSIZE) {
             int fd = core.wakeFd;
             core.close();
-            throw new VpollException("eventfd", 0, "the SelectSet's wakeup eventfd got number " + fd
-                    + ", not below FD_SETSIZE (" + FdSet.FD_SETSIZE + "); use PollSet or EpollSet");
+            throw new IllegalStateException("the SelectSet's wakeup eventfd got number " + fd
+                    + ", not below FD_SETSIZE (" + FdSet.FD_SETSIZE + "): every lower number is in use;"
+                    + " use PollSet or EpollSet");
         }
         time = core.arena.allocate(Timespec.SIZE, 8);
         readInterest.set(core.wakeFd);
@@ -74,11 +75,11 @@ public final class SelectSet implements AutoCloseable {
      */
     public void watch(int fd, boolean read, boolean write, boolean except) throws ClosedChannelException {
         FdSet.check(fd);
-        if (fd == core.wakeFd) {
-            throw new IllegalArgumentException("fd " + fd + " is this SelectSet's own wakeup eventfd");
-        }
         core.begin();
         try {
+            if (fd == core.wakeFd) { // checked while open: after close the number belongs to others
+                throw new IllegalArgumentException("fd " + fd + " is this SelectSet's own wakeup eventfd");
+            }
             core.requireNotWaiting("change a SelectSet");
             put(readInterest, fd, read);
             put(writeInterest, fd, write);
@@ -94,9 +95,13 @@ public final class SelectSet implements AutoCloseable {
         }
     }
 
-    /** Watches a vpoll fd (not kept open by the set). @see #watch(int, boolean, boolean, boolean) */
+    /**
+     * Watches a vpoll fd (not kept open by the set: unwatch it before closing it).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #watch(int, boolean, boolean, boolean)
+     */
     public void watch(VpollFd vpoll, boolean read, boolean write, boolean except) throws ClosedChannelException {
-        watch(Objects.requireNonNull(vpoll, "vpoll").fd(), read, write, except);
+        watch(VpollFds.openFd(vpoll), read, write, except);
     }
 
     /** Stops watching {@code fd} (no error if it was not watched). @throws IllegalArgumentException as {@link #watch} */
@@ -215,6 +220,11 @@ public final class SelectSet implements AutoCloseable {
     /** @return false once {@link #close()} has been called */
     public boolean isOpen() {
         return core.isOpen();
+    }
+
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
     }
 
     /** Releases the set's eventfd and memory (not the watched descriptors). Idempotent. */

@@ -5,9 +5,13 @@ import org.jvpoll.VpollException;
 
 /**
  * A masked wait ({@code ppoll}, {@code pselect}, {@code epoll_pwait2}) was interrupted by a signal
- * that its mask let through: the reason those calls exist. The signal's handler has run when this
- * is thrown; {@link #errno()} is {@link Errno#EINTR}. The unmasked waits never throw it: they retry
- * with the time that is left.
+ * that its mask let through: the reason those calls exist. The signal has been delivered when this
+ * is thrown (its handler, if it has one, has run); {@link #errno()} is {@link Errno#EINTR}. The
+ * unmasked waits never throw it: they retry with the time that is left.
+ *
+ * <p>Linux restarts {@code ppoll} and {@code pselect} by itself for a signal without a handler
+ * whose default action is to ignore it (SIGWINCH, SIGURG, SIGCHLD), so they throw this only for
+ * handled signals; {@code epoll_pwait2} reports EINTR for those too.
  */
 public final class SignalInterruptedException extends VpollException {
     private static final long serialVersionUID = 1L;

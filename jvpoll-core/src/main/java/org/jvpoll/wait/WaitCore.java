@@ -29,6 +29,9 @@ final class WaitCore {
     private final MemorySegment one;
     private final MemorySegment drainBuffer;
     private final AtomicBoolean waiting = new AtomicBoolean();
+    /** Call names for errors, built once: waits must not allocate. */
+    private final String writeCall;
+    private final String readCall;
     /** A second descriptor owned by the waiter (the epoll fd), closed with the rest; -1 if none. */
     private volatile int ownedFd = -1;
 
@@ -46,6 +49,8 @@ final class WaitCore {
         one.set(JAVA_LONG, 0, 1L);
         drainBuffer = arena.allocate(JAVA_LONG);
         handle = new FdHandle(fd, this::release);
+        writeCall = "write(wakeup eventfd " + fd + ")";
+        readCall = "read(wakeup eventfd " + fd + ")";
     }
 
     /** Makes {@code fd} close together with this waiter. */
@@ -108,7 +113,7 @@ final class WaitCore {
             return;
         }
         try {
-            Unistd.write(wakeFd, one, 8, "write(wakeup eventfd " + wakeFd + ")"); // -EAGAIN: already pending
+            Unistd.write(wakeFd, one, 8, writeCall); // -EAGAIN: already pending
         } finally {
             handle.release();
         }
@@ -116,7 +121,7 @@ final class WaitCore {
 
     /** Consumes pending wakeups; call between {@link #begin()} and {@link #end()}. */
     void drain() throws VpollException {
-        Unistd.read(wakeFd, drainBuffer, 8, "read(wakeup eventfd " + wakeFd + ")");
+        Unistd.read(wakeFd, drainBuffer, 8, readCall);
     }
 
     boolean isOpen() {
@@ -131,7 +136,7 @@ final class WaitCore {
             return;
         }
         try {
-            Unistd.write(wakeFd, one, 8, "write(wakeup eventfd " + wakeFd + ")");
+            Unistd.write(wakeFd, one, 8, writeCall);
         } catch (VpollException ignored) {
             // closing anyway; a waiter that misses this wakeup still has its own timeout
         } finally {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
@@ -45,20 +44,13 @@ class PollSetTest {
     }
 
     @Test
-    void vpollEventSetByAnotherThreadEndsAnInfiniteWait() throws Exception {
+    void vpollEventSetHereEndsAnInfiniteWaitInAnotherThread() throws Exception {
         try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION)); PollSet set = new PollSet(1)) {
             int i = set.add(vfd, Events.IN);
-            CompletableFuture<Void> setter = CompletableFuture.runAsync(() -> {
-                try {
-                    Thread.sleep(50);
-                    vfd.add(Events.IN);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            assertEquals(1, set.poll(null));
+            Waiter<Integer> waiter = Waiter.start(() -> set.poll(null)).blocked();
+            vfd.add(Events.IN);
+            assertEquals(1, waiter.get());
             assertTrue((set.revents(i) & Events.IN) != 0);
-            setter.get(10, TimeUnit.SECONDS);
         }
     }
 
@@ -141,16 +133,9 @@ class PollSetTest {
     void wakeupFromAnotherThreadEndsTheWaitAndIsNotAnEntry() throws Exception {
         try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
             int i = set.add(real.pipe()[0], Events.IN);
-            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return set.poll(null);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(50);
+            Waiter<Integer> waiter = Waiter.start(() -> set.poll(null)).blocked();
             set.wakeup();
-            assertEquals(0, waiter.get(10, TimeUnit.SECONDS));
+            assertEquals(0, waiter.get());
             assertTrue(set.wokenUp());
             assertEquals(0, set.revents(i));
 
@@ -166,28 +151,16 @@ class PollSetTest {
     void aSecondWaiterOrAChangeDuringAWaitIsRefused() throws Exception {
         try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
             int i = set.add(real.pipe()[0], Events.IN);
-            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return set.poll(Duration.ofSeconds(20));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            IllegalStateException busy = null;
-            while (busy == null && System.nanoTime() < deadline) {
-                try {
-                    set.poll(NOW);
-                    Thread.sleep(5); // the waiter has not started yet
-                } catch (IllegalStateException e) {
-                    busy = e;
-                }
-            }
-            assertTrue(busy != null && busy.getMessage().contains("another thread is already waiting"), String.valueOf(busy));
+            Waiter<Integer> waiter = Waiter.start(() -> set.poll(Duration.ofSeconds(20))).blocked();
+            IllegalStateException busy = assertThrows(IllegalStateException.class, () -> set.poll(NOW));
+            assertTrue(busy.getMessage().contains("another thread is already waiting"), busy.getMessage());
             IllegalStateException change = assertThrows(IllegalStateException.class, () -> set.setEvents(i, Events.OUT));
             assertTrue(change.getMessage().contains("while a thread waits"), change.getMessage());
+            assertThrows(IllegalStateException.class, () -> set.add(0, Events.IN));
+            assertThrows(IllegalStateException.class, () -> set.remove(i));
             set.wakeup();
-            assertEquals(0, waiter.get(10, TimeUnit.SECONDS));
+            assertEquals(0, waiter.get());
+            assertEquals(1, set.size(), "the refused changes changed nothing");
         }
     }
 
@@ -255,16 +228,10 @@ class PollSetTest {
         try (RealFds real = new RealFds()) {
             PollSet set = new PollSet(1);
             int i = set.add(real.pipe()[0], Events.IN);
-            CompletableFuture<Integer> waiter = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return set.poll(null);
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            Thread.sleep(50);
+            Waiter<Integer> waiter = Waiter.start(() -> set.poll(null)).blocked();
             set.close();
-            assertEquals(0, waiter.get(10, TimeUnit.SECONDS));
+            assertEquals(0, waiter.get());
+            assertTrue(set.wokenUp());
             assertFalse(set.isOpen());
             assertThrows(ClosedChannelException.class, () -> set.poll(NOW));
             assertThrows(ClosedChannelException.class, () -> set.ppoll(NOW, null));
@@ -275,6 +242,16 @@ class PollSetTest {
             set.wakeup(); // harmless after close
             set.close(); // idempotent
             assertEquals(0, set.revents(i), "results stay readable");
+        }
+    }
+
+    @Test
+    void aClosedVpollFdIsRefused() throws Exception {
+        try (PollSet set = new PollSet(1)) {
+            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            vfd.close();
+            assertThrows(ClosedChannelException.class, () -> set.add(vfd, Events.IN));
+            assertEquals(0, set.size());
         }
     }
 
