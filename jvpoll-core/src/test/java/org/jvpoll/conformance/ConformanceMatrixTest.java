@@ -10,6 +10,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
+import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.RequiredBackend;
 
 /**
@@ -23,6 +24,16 @@ class ConformanceMatrixTest {
     @Test
     void everyBackendHereAgainstEveryScenario() throws Exception {
         runAndPublish();
+    }
+
+    /** @return the open descriptor count, once it is back to {@code expected} or after 5 s (FUSE releases asynchronously) */
+    private static int awaitFdCount(int expected) throws InterruptedException {
+        int now = Probe.openFdCount();
+        for (int i = 0; i < 50 && now != expected; i++) {
+            Thread.sleep(100);
+            now = Probe.openFdCount();
+        }
+        return now;
     }
 
     static void runAndPublish() throws Exception {
@@ -46,7 +57,12 @@ class ConformanceMatrixTest {
                 }
                 continue;
             }
+            int fdsBefore = Probe.openFdCount();
             Map<String, Matrix.Cell> cells = Matrix.run(b, scenarios);
+            int fdsAfter = awaitFdCount(fdsBefore);
+            if (fdsAfter != fdsBefore) {
+                failures.add(column + ": the scenarios left " + (fdsAfter - fdsBefore) + " descriptors open");
+            }
             Matrix.writeResults(column, cells);
             measured.put(column, ConformanceDocs.column(cells));
             failures.addAll(Matrix.failures(column, cells));

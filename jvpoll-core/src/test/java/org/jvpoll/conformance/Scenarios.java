@@ -7,7 +7,6 @@ import static org.jvpoll.Events.NVAL;
 import static org.jvpoll.Events.OUT;
 import static org.jvpoll.Events.PRI;
 import static org.jvpoll.Events.RDHUP;
-import static org.jvpoll.Events.RDNORM;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
