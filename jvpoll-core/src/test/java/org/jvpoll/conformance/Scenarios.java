@@ -243,7 +243,7 @@ final class Scenarios {
         int base = DesignLimits.baseFor(s.backend(), event);
         try (VpollFd v = s.create(base); Ep ep = new Ep()) {
             v.add(event);
-            ep.add(v.fd(), event | Epoll.EPOLLET, 7);
+            ep.add(v.fd(), event | EpollSet.ET, 7);
             int first = ep.waitOne(7, 1000);
             check((first & event) == event, "a fresh epoll ADD of a set " + bitsId(event) + " gives an edge, got "
                     + Events.toString(first));
@@ -258,7 +258,7 @@ final class Scenarios {
     static void everyCtlWakes(Subject s) throws Exception {
         try (VpollFd v = s.create(DesignLimits.baseFor(s.backend(), ERR)); Ep ep = new Ep()) {
             int mask = v.add(ERR | OUT);
-            ep.add(v.fd(), ERR | Epoll.EPOLLET, 1);
+            ep.add(v.fd(), ERR | EpollSet.ET, 1);
             check((ep.waitOne(1, 1000) & ERR) == ERR, "first edge");
             for (int i = 0; i < 40; i++) {
                 int answer = switch (i % 3) {
@@ -280,13 +280,13 @@ final class Scenarios {
 
     static void oneShot(Subject s) throws Exception {
         try (VpollFd v = s.create(IN); Ep ep = new Ep()) {
-            ep.add(v.fd(), IN | Epoll.EPOLLONESHOT, 1);
+            ep.add(v.fd(), IN | EpollSet.ONESHOT, 1);
             expectEvents(IN, ep.waitOne(1, 1000), "first report");
             expectEvents(0, ep.waitOne(1, 0), "disarmed after one report");
             v.delete(IN);
             v.add(IN);
             expectEvents(0, ep.waitOne(1, 50), "a change does not re-arm a one-shot registration");
-            ep.mod(v.fd(), IN | Epoll.EPOLLONESHOT, 1);
+            ep.mod(v.fd(), IN | EpollSet.ONESHOT, 1);
             expectEvents(IN, ep.waitOne(1, 1000), "re-armed by EPOLL_CTL_MOD");
             expectEvents(0, ep.waitOne(1, 0), "disarmed again");
         }
@@ -305,7 +305,7 @@ final class Scenarios {
             try {
                 for (int i = 0; i < 3; i++) {
                     int data = i;
-                    Ep ep = new Ep().add(v.fd(), IN | (exclusive ? Epoll.EPOLLEXCLUSIVE : 0), data);
+                    Ep ep = new Ep().add(v.fd(), IN | (exclusive ? EpollSet.EXCLUSIVE : 0), data);
                     sets.add(ep);
                     CompletableFuture<Integer> f = new CompletableFuture<>();
                     CompletableFuture<Integer> tid = new CompletableFuture<>();
