@@ -83,7 +83,7 @@ final class ConformanceDocs {
         }
         t.append("\nLimits (declared in `DesignLimits`; a cell marked `not supported by design (X)` runs and must fail, or the matrix fails):\n\n");
         for (DesignLimits.Limit l : DesignLimits.LIMITS) {
-            t.append("- **").append(l.id()).append("** (").append(l.backend().id()).append("): ").append(l.reason()).append('\n');
+            t.append("- **").append(l.id()).append("** (").append(String.join(", ", l.columns())).append("): ").append(l.reason()).append('\n');
         }
         return t.toString();
     }

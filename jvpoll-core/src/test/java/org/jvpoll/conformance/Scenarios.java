@@ -55,6 +55,8 @@ final class Scenarios {
                         s -> setThenClear(s, w, e)));
             }
         }
+        list.add(new Scenario("events.epoll-lt.bit-16", "0x10000, a bit beyond the named ones, set then cleared, seen by "
+                + "epoll (which carries 32 bits; poll carries 16)", Scenarios::unnamedBit));
         list.add(new Scenario("events.atomic-combination", "IN|PRI|OUT|ERR raised by one ctl: a blocked poll wakes to all of it",
                 Scenarios::atomicCombination));
         for (int e : ET_ROWS) {
@@ -227,6 +229,19 @@ final class Scenarios {
             seen = w.observe(fd, 0);
             check(seen == w.expected(cleared), w.title() + " after DEL " + bitsId(event) + ": expected "
                     + w.describe(w.expected(cleared)) + ", got " + w.describe(seen));
+        }
+    }
+
+    static void unnamedBit(Subject s) throws Exception {
+        int bit = 0x10000;
+        try (VpollFd v = s.create(0); Ep ep = new Ep()) {
+            ep.add(v.fd(), IN | bit, 1);
+            int mask = v.add(bit);
+            check((mask & bit) == bit, "ctl ADD 0x10000 answered " + Events.toString(mask));
+            expectEvents(bit, ep.waitOne(1, 1000), "epoll after ADD 0x10000");
+            expectEvents(0, Poll.currentEvents(v.fd()), "poll (16 bits) after ADD 0x10000");
+            v.delete(bit);
+            expectEvents(0, ep.waitOne(1, 0), "epoll after DEL 0x10000");
         }
     }
 
