@@ -28,10 +28,12 @@ import org.jvpoll.conformance.Matrix.Scenario;
 import org.jvpoll.conformance.Matrix.Subject;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Signals;
 import org.jvpoll.syscall.Spawn;
 import org.jvpoll.syscall.Unistd;
 import org.jvpoll.wait.EpollSet;
 import org.jvpoll.wait.ReadyEvents;
+import org.jvpoll.wait.SignalSet;
 
 /** The scenarios of the conformance matrix, in table order. */
 final class Scenarios {
@@ -115,6 +117,9 @@ final class Scenarios {
                 + "the MOD take effect)", Scenarios::modWakesWaiter));
         list.add(new Scenario("seed004.closed-fd-number-reused", "\"close a tracked FD without removing it ... used again\" "
                 + "(no stale registration or event)", Scenarios::closedNumberReused));
+        list.add(new Scenario("seed004.epoll-pwait-mask", "\"epoll_pwait is probably racy\" (epoll_pwait2's mask holds from "
+                + "the start of the wait: a pending signal it blocks does not end it; the change here does)",
+                Scenarios::pwaitMask));
         list.add(new Scenario("seed004.blocked-wait-does-not-spin", "\"spin locks ... busy wait\" (a thread blocked in epoll_wait "
                 + "uses no CPU)", Scenarios::noSpin));
         list.add(new Scenario("seed004.dup-epoll-fd", "\"You can't dup an epoll fd\" (a dup'd epoll fd reports the vpoll fd)",
@@ -591,6 +596,49 @@ final class Scenarios {
                         + ", old " + number + ")");
                 expectEvents(IN, second.waitOne(333, 1000), "the second set");
             }
+        }
+    }
+
+    static void pwaitMask(Subject s) throws Exception {
+        try (VpollFd v = s.create(0); Ep ep = new Ep()) {
+            ep.add(v.fd(), IN, 1);
+            CompletableFuture<Integer> result = new CompletableFuture<>();
+            CompletableFuture<Integer> tid = new CompletableFuture<>();
+            Thread t = Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    tid.complete(Blocking.currentTid());
+                    // A SIGURG pending when the wait starts: ignored by default, yet it ends an
+                    // epoll_pwait2 whose mask lets it through (EINTR). The mask given keeps it
+                    // blocked, so the wait must sleep on until the change here.
+                    SignalSet before = SignalSet.of(SignalSet.SIGURG).block();
+                    try {
+                        Signals.tgkill(Signals.gettid(), SignalSet.SIGURG);
+                        ReadyEvents<Long> r = ep.set.await(Duration.ofMillis(BLOCK_MS), SignalSet.threadMask());
+                        result.complete(r.count() == 0 ? 0 : r.events(0));
+                    } finally {
+                        before.setThreadMask(); // the pending SIGURG is then discarded
+                    }
+                } catch (Throwable e) {
+                    tid.completeExceptionally(e);
+                    result.completeExceptionally(e);
+                }
+            });
+            int waiter = tid.get(10, TimeUnit.SECONDS);
+            Blocking.awaitBlocked(waiter);
+            if (!result.isDone()) {
+                Signals.tgkill(waiter, SignalSet.SIGURG); // one more while it sleeps: blocked, stays pending
+                Blocking.awaitBlocked(waiter);
+                v.add(IN);
+            }
+            int woken;
+            try {
+                woken = result.get(BLOCK_MS + 5000L, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new AssertionError("the masked wait ended with " + e.getCause(), e.getCause());
+            } finally {
+                t.join(1000);
+            }
+            expectEvents(IN, woken, "epoll_pwait2 with SIGURG masked, after a SIGURG and the change");
         }
     }
 
