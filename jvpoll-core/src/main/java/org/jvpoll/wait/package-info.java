@@ -5,7 +5,8 @@
  * pipes, eventfd, timerfd, signalfd, ttys, descriptors from native code.
  *
  * <p>Common rules: waits allocate nothing on the Java heap (native memory is reused); each waiter
- * can be woken from another thread ({@code wakeup()}); the unmasked waits retry EINTR with the
+ * can be woken from another thread ({@code wakeup()}; {@link java.lang.Thread#interrupt()} does not
+ * reach a thread blocked in the kernel); the unmasked waits retry EINTR with the
  * time left, the masked ones ({@code ppoll}, {@code pselect}, {@code epoll_pwait2}) throw
  * {@link org.jvpoll.wait.SignalInterruptedException}; system-call failures throw
  * {@link org.jvpoll.VpollException} with the errno; a closed waiter throws

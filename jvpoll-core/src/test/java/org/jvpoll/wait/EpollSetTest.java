@@ -47,7 +47,7 @@ class EpollSetTest {
     }
 
     @Test
-    void mixesRealDescriptorsEachWithItsOwnAttachment() throws Exception {
+    void mixesPipeSocketpairEventfdTimerfdTtyAndVpollEachWithItsAttachment() throws Exception {
         try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
              EpollSet<Object> epoll = EpollSet.open()) {
             int[] pipe = real.pipe();
@@ -55,16 +55,18 @@ class EpollSetTest {
             int efd = real.eventfd(0);
             int tfd = real.timerfd();
             Map<Integer, Object> expected = new HashMap<>();
-            for (int fd : new int[] {pipe[0], pair[0], efd, tfd}) {
+            int[] pty = real.pty();
+            for (int fd : new int[] {pipe[0], pair[0], efd, tfd, pty[1]}) {
                 Object attachment = new Object();
                 expected.put(fd, attachment);
                 epoll.add(fd, Events.IN, attachment);
             }
             epoll.add(vfd, Events.IN, "vpoll");
             expected.put(vfd.fd(), "vpoll");
-            assertEquals(5, epoll.size());
+            assertEquals(6, epoll.size());
             assertSame(expected.get(efd), epoll.attachment(efd));
 
+            real.writeLine(pty[0]);
             real.writeByte(pipe[1]);
             real.writeByte(pair[1]);
             real.writeCounter(efd, 1);
@@ -72,7 +74,7 @@ class EpollSetTest {
             TimerFd.setOneShot(tfd, 1);
             Map<Integer, Object> seen = new HashMap<>();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (seen.size() < 5 && System.nanoTime() < deadline) {
+            while (seen.size() < 6 && System.nanoTime() < deadline) {
                 ReadyEvents<Object> ready = epoll.await(Duration.ofSeconds(1));
                 for (int i = 0; i < ready.count(); i++) {
                     assertEquals(Events.IN, ready.events(i), "fd " + ready.fd(i));

@@ -55,7 +55,7 @@ class PollSetTest {
     }
 
     @Test
-    void mixesVpollWithPipeSocketpairEventfdAndTimerfd() throws Exception {
+    void mixesVpollWithPipeSocketpairEventfdTimerfdAndTty() throws Exception {
         try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
              PollSet set = new PollSet(2)) {
             int[] pipe = real.pipe();
@@ -68,7 +68,9 @@ class PollSetTest {
             int e = set.add(efd, Events.IN);
             int t = set.add(tfd, Events.IN);
             int w = set.add(pipe[1], Events.OUT); // grows past the initial capacity
-            assertEquals(6, set.size());
+            int[] pty = real.pty();
+            int tty = set.add(pty[1], Events.IN);
+            assertEquals(7, set.size());
             assertEquals(pipe[1], set.fd(w));
             assertEquals(Events.OUT, set.events(w));
 
@@ -81,8 +83,9 @@ class PollSetTest {
             real.writeByte(pair[1]);
             real.writeCounter(efd, 1);
             vfd.add(Events.IN);
-            assertEquals(4, set.poll(NOW));
-            for (int i : new int[] {v, p, s, e}) {
+            real.writeLine(pty[0]);
+            assertEquals(5, set.poll(Duration.ofSeconds(10)));
+            for (int i : new int[] {v, p, s, e, tty}) {
                 assertEquals(Events.IN, set.revents(i), "entry " + i);
             }
             assertEquals(0, set.revents(t));
@@ -90,6 +93,7 @@ class PollSetTest {
             real.read(pipe[0]);
             real.read(pair[0]);
             real.read(efd);
+            real.read(pty[1]);
             vfd.delete(Events.IN);
             TimerFd.setOneShot(tfd, TimeUnit.MILLISECONDS.toNanos(20));
             assertEquals(1, set.poll(Duration.ofSeconds(10)), "the timer expires");
@@ -144,6 +148,21 @@ class PollSetTest {
             assertTrue(set.wokenUp());
             assertEquals(0, set.poll(NOW));
             assertFalse(set.wokenUp(), "the wakeup was consumed");
+        }
+    }
+
+    @Test
+    void threadInterruptDoesNotEndAWaitButWakeupDoes() throws Exception {
+        try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
+            set.add(real.pipe()[0], Events.IN);
+            Waiter<String> waiter = Waiter.start(() -> set.poll(null) + " interrupted=" + Thread.currentThread().isInterrupted())
+                    .blocked();
+            waiter.interrupt();
+            Thread.sleep(100);
+            waiter.blocked(); // still in poll(2): a native call does not see Thread.interrupt()
+            assertFalse(waiter.isDone());
+            set.wakeup();
+            assertEquals("0 interrupted=true", waiter.get(), "returns normally; the interrupt status stays set");
         }
     }
 

@@ -11,6 +11,7 @@ import java.util.List;
 
 import org.jvpoll.VpollException;
 import org.jvpoll.syscall.EventFd;
+import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Pipe;
 import org.jvpoll.syscall.Signals;
 import org.jvpoll.syscall.TimerFd;
@@ -19,6 +20,12 @@ import org.jvpoll.syscall.Unistd;
 
 /** Real kernel descriptors for the waiter tests, all closed by {@link #close()}. */
 final class RealFds implements AutoCloseable {
+    private static final int O_NOCTTY = 0x100;
+    /** _IOW('T', 0x31, int): lock (non-zero) or unlock the slave. */
+    private static final long TIOCSPTLCK = 0x40045431L;
+    /** _IOR('T', 0x30, unsigned int): the slave's number. */
+    private static final long TIOCGPTN = 0x80045430L;
+
     private final Arena arena = Arena.ofConfined();
     private final MemorySegment buf = arena.allocate(128, 8);
     private final List<Integer> open = new ArrayList<>();
@@ -37,6 +44,38 @@ final class RealFds implements AutoCloseable {
         open.add(s[0]);
         open.add(s[1]);
         return s;
+    }
+
+    /**
+     * @return {master, slave} of a new pseudo-terminal (the slave is a tty in canonical mode: it
+     *         turns readable when a whole line arrives); skips the test, saying why, without devpts
+     */
+    int[] pty() throws VpollException {
+        int flags = Unistd.O_RDWR | Unistd.O_CLOEXEC | O_NOCTTY;
+        int master;
+        try {
+            master = Unistd.open(arena.allocateFrom("/dev/ptmx"), flags, "open(/dev/ptmx)");
+        } catch (VpollException e) {
+            String why = "no pseudo-terminals here: " + e.getMessage();
+            System.out.println("SKIP " + why);
+            org.junit.jupiter.api.Assumptions.abort(why);
+            throw e;
+        }
+        open.add(master);
+        MemorySegment n = arena.allocate(JAVA_INT);
+        n.set(JAVA_INT, 0, 0);
+        Ioctl.ioctlInt(master, TIOCSPTLCK, n, "ioctl(TIOCSPTLCK)"); // unlockpt
+        int number = Ioctl.ioctlInt(master, TIOCGPTN, n, "ioctl(TIOCGPTN)"); // ptsname
+        int slave = Unistd.open(arena.allocateFrom("/dev/pts/" + number), flags, "open(/dev/pts/" + number + ")");
+        open.add(slave);
+        return new int[] {master, slave};
+    }
+
+    /** Writes "x\n": a whole line for a terminal in canonical mode. */
+    void writeLine(int fd) throws VpollException {
+        buf.set(JAVA_BYTE, 0, (byte) 'x');
+        buf.set(JAVA_BYTE, 1, (byte) '\n');
+        Unistd.write(fd, buf, 2, "write(" + fd + ")");
     }
 
     /** @return a non-blocking eventfd with counter {@code initial} */

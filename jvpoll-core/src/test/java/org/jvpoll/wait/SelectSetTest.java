@@ -50,14 +50,15 @@ class SelectSetTest {
     }
 
     @Test
-    void mixesVpollWithPipeSocketpairEventfdAndTimerfd() throws Exception {
+    void mixesVpollWithPipeSocketpairEventfdTimerfdAndTty() throws Exception {
         try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
              SelectSet set = new SelectSet()) {
             int[] pipe = real.pipe();
             int[] pair = real.socketpair();
             int efd = real.eventfd(0);
             int tfd = real.timerfd();
-            for (int fd : new int[] {vfd.fd(), pipe[0], pair[0], efd, tfd}) {
+            int[] pty = real.pty();
+            for (int fd : new int[] {vfd.fd(), pipe[0], pair[0], efd, tfd, pty[1]}) {
                 set.watch(fd, true, false, false);
             }
             set.watch(pipe[1], false, true, false);
@@ -68,10 +69,11 @@ class SelectSetTest {
             real.writeByte(pair[1]);
             real.writeCounter(efd, 1);
             vfd.add(Events.IN);
+            real.writeLine(pty[0]);
             set.unwatch(pipe[1]);
             assertFalse(set.isWatched(pipe[1]));
-            assertEquals(4, set.select(Duration.ofSeconds(10)));
-            for (int fd : new int[] {vfd.fd(), pipe[0], pair[0], efd}) {
+            assertEquals(5, set.select(Duration.ofSeconds(10)));
+            for (int fd : new int[] {vfd.fd(), pipe[0], pair[0], efd, pty[1]}) {
                 assertTrue(set.readable(fd), "fd " + fd);
             }
             assertFalse(set.readable(tfd));
@@ -80,6 +82,7 @@ class SelectSetTest {
             real.read(pipe[0]);
             real.read(pair[0]);
             real.read(efd);
+            real.read(pty[1]);
             vfd.delete(Events.IN);
             TimerFd.setOneShot(tfd, TimeUnit.MILLISECONDS.toNanos(20));
             assertEquals(1, set.select(null));

@@ -11,8 +11,10 @@ final class Waiter<T> {
     private final CompletableFuture<Integer> tid = new CompletableFuture<>();
     private final CompletableFuture<T> result = new CompletableFuture<>();
 
+    private final Thread thread;
+
     private Waiter(Callable<T> wait) {
-        Thread.ofPlatform().daemon(true).name("waiter").start(() -> {
+        thread = Thread.ofPlatform().daemon(true).name("waiter").start(() -> {
             tid.complete(Signals.gettid());
             try {
                 result.complete(wait.call());
@@ -38,6 +40,10 @@ final class Waiter<T> {
 
     T get() throws Exception {
         return result.get(10, TimeUnit.SECONDS);
+    }
+
+    void interrupt() {
+        thread.interrupt();
     }
 
     boolean isDone() {
