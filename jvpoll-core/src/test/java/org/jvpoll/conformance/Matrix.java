@@ -98,7 +98,9 @@ final class Matrix {
                         : new Cell(sc.id(), Cell.FAIL, "passes although limit " + limit.id()
                                 + " is declared: remove it from DesignLimits");
             } catch (Skip s) {
-                System.out.println("SKIP conformance " + backend.id() + " " + sc.id() + ": " + s.getMessage());
+                if (log) {
+                    System.out.println("SKIP conformance " + backend.id() + " " + sc.id() + ": " + s.getMessage());
+                }
                 cell = new Cell(sc.id(), "skipped", s.getMessage());
             } catch (AssertionError | UnsupportedEventsException e) {
                 cell = limit != null ? new Cell(sc.id(), "not supported by design (" + limit.id() + ")", String.valueOf(e.getMessage()))
