@@ -27,22 +27,22 @@ final class DesignLimits {
     static final List<Limit> LIMITS = List.of(
             new Limit("E1", EMULATION, id -> id.endsWith(".HUP") && id.startsWith("events.")
                     || id.endsWith(".RDHUP") && id.startsWith("events."),
-                    "emulation: HUP and RDHUP are TCP shutdowns, which cannot be undone (terminal: set, never cleared)"),
+                    "HUP and RDHUP are TCP shutdowns, which cannot be undone (terminal: set, never cleared)"),
             new Limit("E2", EMULATION, id -> id.equals("scm-rights.ctl-from-other-process"),
-                    "emulation: the events live in the socket pair's state driven by the creating process; another "
+                    "the events live in the socket pair's state driven by the creating process; another "
                             + "process holding the fd has no ctl (the fd is a plain TCP socket there)"),
             new Limit("E3", EMULATION, id -> id.equals("events.atomic-combination"),
-                    "emulation: one ctl that raises several events drives several socket mechanisms in turn; only IN|PRI "
+                    "one ctl that raises several events drives several socket mechanisms in turn; only IN|PRI "
                             + "and the shutdowns land in one step, so a blocked waiter can wake between steps"),
             new Limit("E4", EMULATION, id -> id.equals("epoll-et.re-add.PRI"),
-                    "emulation: a ctl that changes nothing re-signals edge-triggered waiters through the IN (SO_RCVLOWAT), "
+                    "a ctl that changes nothing re-signals edge-triggered waiters through the IN (SO_RCVLOWAT), "
                             + "OUT (SO_SNDBUF), ERR (one more timestamp) and shutdown mechanisms; TCP has no way to "
                             + "re-signal PRI alone (or ERR while OUT is clear) without a visible change"),
             new Limit("E5", EMULATION, id -> id.equals("events.epoll-lt.bit-16"),
-                    "emulation: TCP's poll reports only the named poll bits; any other bit is refused "
+                    "TCP's poll reports only the named poll bits; any other bit is refused "
                             + "(UnsupportedEventsException)"),
             new Limit("F1", OVER_FUSE, id -> id.equals("events.epoll-lt.bit-16"),
-                    "FUSE: the kernel turns a FUSE poll reply into named poll bits only (0-10 and 13), so no other "
+                    "the kernel turns a FUSE poll reply into named poll bits only (0-10 and 13), so no other "
                             + "bit reaches a waiter (the fuse backend refuses them; a served /dev/vpoll file keeps them "
                             + "for ioctl and read, but poll and epoll cannot see them)"));
 
