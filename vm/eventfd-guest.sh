@@ -43,7 +43,7 @@ step "initramfs"
 INITRD_DIR="$VM_OUT/initrd-eventfd"
 rm -rf "$INITRD_DIR" && mkdir -p "$INITRD_DIR"/{bin,proc,sys,dev,host,lib/modules}
 cp /bin/busybox "$INITRD_DIR/bin/"
-TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest ${JVPOLL_VM_EXTRA_TESTS:-}"
+TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest ${JVPOLL_VM_EXTRA_TESTS:-}"
 SELECT=""
 for t in $TESTS; do SELECT="$SELECT --select-class $t"; done
 COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \
@@ -68,3 +68,6 @@ if [ "$rc" != "0" ]; then
 fi
 echo "vm: eventfd guest tests passed ($LOG)"
 python3 "$VM_ROOT/vm/docs.py" eventfd "$LOG" "$VM_ROOT/docs/fidelity.md" ${JVPOLL_VM_WRITE_DOCS:+--write}
+# The guest's conformance column (CONFORMANCE-RESULT lines), checked against docs/conformance.md
+(cd "$VM_ROOT" && "$JDK/bin/java" -cp jvpoll-core/target/classes:jvpoll-core/target/test-classes \
+    org.jvpoll.conformance.ConformanceDocs $([ -n "${JVPOLL_VM_WRITE_DOCS:-}" ] || echo --check) docs/conformance.md "$LOG")

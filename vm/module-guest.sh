@@ -49,7 +49,7 @@ for m in $MODULES; do
     if [ -n "$f" ]; then cp "$f" "$INITRD_DIR/lib/modules/"; fi
 done
 cp "$KO" "$INITRD_DIR/lib/modules/vpoll.ko"
-TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.vm.LibvpollInteropTest ${JVPOLL_VM_EXTRA_TESTS:-}"
+TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest org.jvpoll.vm.LibvpollInteropTest ${JVPOLL_VM_EXTRA_TESTS:-}"
 SELECT=""
 for t in $TESTS; do SELECT="$SELECT --select-class $t"; done
 COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \
@@ -74,3 +74,6 @@ if [ "$rc" != "0" ]; then
 fi
 echo "vm: module guest tests passed ($LOG)"
 python3 "$VM_ROOT/vm/docs.py" dev-vpoll "$LOG" "$VM_ROOT/docs/fidelity.md" ${JVPOLL_VM_WRITE_DOCS:+--write}
+# The guest's conformance column (CONFORMANCE-RESULT lines), checked against docs/conformance.md
+(cd "$VM_ROOT" && "$JDK/bin/java" -cp jvpoll-core/target/classes:jvpoll-core/target/test-classes \
+    org.jvpoll.conformance.ConformanceDocs $([ -n "${JVPOLL_VM_WRITE_DOCS:-}" ] || echo --check) docs/conformance.md "$LOG")

@@ -144,10 +144,16 @@ final class ConformanceDocs {
 
     /**
      * Merges result files or guest logs (lines "CONFORMANCE-RESULT column TAB row TAB outcome", or
-     * the .tsv files a run writes) into docs/conformance.md.
-     * usage: ConformanceDocs DOC FILE...
+     * the .tsv files a run writes) into docs/conformance.md, or with --check only verifies that the
+     * published columns match them (exit status 1 and the differences if not).
+     * usage: ConformanceDocs [--check] DOC FILE...
      */
-    public static void main(String[] args) throws IOException {
+    public static void main(String[] argv) throws IOException {
+        boolean check = argv.length > 0 && argv[0].equals("--check");
+        String[] args = check ? java.util.Arrays.copyOfRange(argv, 1, argv.length) : argv;
+        if (args.length < 2) {
+            throw new IllegalArgumentException("usage: ConformanceDocs [--check] DOC FILE...");
+        }
         Map<String, Map<String, String>> measured = new LinkedHashMap<>();
         for (String f : java.util.Arrays.asList(args).subList(1, args.length)) {
             String column = null;
@@ -174,7 +180,15 @@ final class ConformanceDocs {
             throw new IllegalArgumentException("no conformance results in " + String.join(" ", args));
         }
         System.setProperty("jvpoll.docs.dir", Path.of(args[0]).toAbsolutePath().getParent().toString());
-        System.setProperty("jvpoll.docs.write", "true");
-        publish(Scenarios.all(), measured);
+        System.setProperty("jvpoll.docs.write", Boolean.toString(!check));
+        List<String> stale = publish(Scenarios.all(), measured);
+        if (!stale.isEmpty()) {
+            System.out.println(args[0] + " lacks these guest results (run bin/vm-test --write-docs and commit):\n  "
+                    + String.join("\n  ", stale));
+            System.exit(1);
+        }
+        if (check) {
+            System.out.println(args[0] + " has the guest columns " + measured.keySet());
+        }
     }
 }

@@ -124,7 +124,7 @@ final class Foreign implements AutoCloseable {
     private static Foreign started(List<String> cmd, String path, int fd) throws Exception {
         Foreign f = new Foreign(cmd);
         try {
-            f.await("LISTENING", 10);
+            f.await("LISTENING", 60); // generous: a cold python3 under qemu (tcg) over 9p takes many seconds to start
             try (UnixFdPassing s = new UnixFdPassing(path)) {
                 s.sendFd(fd, 'v');
             } catch (Exception | Error e) {

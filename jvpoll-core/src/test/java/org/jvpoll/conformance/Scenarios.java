@@ -451,10 +451,10 @@ final class Scenarios {
 
     static void pythonWaiter(Subject s, String method) throws Exception {
         try (VpollFd v = s.create(0); Foreign p = Foreign.python(v.fd(), method, BLOCK_MS / 1000.0)) {
-            p.await("READY", 10);
+            p.await("READY", 30);
             Thread.sleep(20);
             v.add(IN);
-            String line = p.await("EVENTS", 15);
+            String line = p.await("EVENTS", 30);
             check(line.equals("EVENTS READ"), "Python " + method + " reported \"" + line + "\", expected EVENTS READ");
         }
     }
