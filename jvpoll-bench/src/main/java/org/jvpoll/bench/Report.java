@@ -1,0 +1,272 @@
+package org.jvpoll.bench;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * Turns the medians of one run into {@code docs/benchmarks.md} (tables) and SVG plots. Every ratio
+ * divides two figures of that run; a target column says whether the issue's goal is met.
+ */
+final class Report {
+    static final String C_EVENTFD = "c-eventfd";
+    static final String C_LIBVPOLL = "c-libvpoll";
+    static final String C_REPLAY = "c-replay-jvpoll-emulation";
+
+    /** Where and how the run was made, for the report's header. */
+    record Context(String command, String machine, String libvpollMode, String loadBefore, String loadAfter,
+                   String fdLimit, String notes) {}
+
+    /** How a comparison is judged: numerator over denominator, lower is better unless higherIsBetter. */
+    record Comparison(String label, String numerator, String denominator, double target, boolean higherIsBetter) {
+        static final double NONE = Double.NaN;
+
+        String verdict(double ratio) {
+            if (Double.isNaN(target) || Double.isNaN(ratio)) {
+                return "";
+            }
+            boolean met = higherIsBetter ? ratio > target : ratio <= target;
+            return met ? "met" : "**missed**";
+        }
+
+        String targetText() {
+            if (Double.isNaN(target)) {
+                return "";
+            }
+            return (higherIsBetter ? "> " : (target == 1.0 ? "< " : "≤ ")) + fmt(target);
+        }
+    }
+
+    static final List<String> CTL_METRICS = List.of("ctl.add", "ctl.del", "ctl.set", "ctl.nochange");
+    static final List<String> JMH_CTL_METRICS = List.of("jmh.ctl.add", "jmh.ctl.del", "jmh.ctl.set", "jmh.ctl.nochange");
+    static final List<String> WAKE_METRICS = List.of("wake.thread.p50", "wake.thread.p99", "wake.process.p50",
+            "wake.process.p99", "wake.selector.p50", "wake.selector.p99");
+    static final List<String> SUBJECTS = List.of(C_EVENTFD, C_LIBVPOLL, C_REPLAY, Subjects.JAVA_EVENTFD,
+            Subjects.EMULATION, Subjects.FUSE);
+
+    private final Map<Result.Key, Double> m;
+    /** File name to SVG text, written next to the markdown by the caller. */
+    final Map<String, String> plots = new LinkedHashMap<>();
+
+    Report(Map<Result.Key, Double> medians) {
+        this.m = medians;
+    }
+
+    double get(String metric, String subject, long param) {
+        Double v = m.get(new Result.Key(metric, subject, param));
+        return v == null ? Double.NaN : v;
+    }
+
+    static String fmt(double v) {
+        return Double.isNaN(v) ? "–" : Svg.format(v);
+    }
+
+    private List<String> present(List<String> metrics, long param) {
+        List<String> out = new ArrayList<>();
+        for (String s : SUBJECTS) {
+            for (String metric : metrics) {
+                if (m.containsKey(new Result.Key(metric, s, param))) {
+                    out.add(s);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String shortName(String metric) {
+        return metric.substring(metric.indexOf('.') + 1);
+    }
+
+    /** A table of subjects by metrics, a table of ratios, and a plot. */
+    private void section(StringBuilder sb, String unit, List<String> metrics, long param, List<Comparison> comparisons,
+                         String plotFile, String plotTitle) {
+        List<String> subjects = present(metrics, param);
+        sb.append("| subject |");
+        metrics.forEach(x -> sb.append(' ').append(shortName(x)).append(" |"));
+        sb.append("\n|---|");
+        metrics.forEach(x -> sb.append("---|"));
+        sb.append('\n');
+        for (String s : subjects) {
+            sb.append("| ").append(s).append(" |");
+            for (String metric : metrics) {
+                sb.append(' ').append(fmt(get(metric, s, param))).append(" |");
+            }
+            sb.append('\n');
+        }
+        sb.append('\n');
+        ratios(sb, metrics, param, comparisons);
+        double[][] values = new double[metrics.size()][subjects.size()];
+        for (int g = 0; g < metrics.size(); g++) {
+            for (int s = 0; s < subjects.size(); s++) {
+                values[g][s] = get(metrics.get(g), subjects.get(s), param);
+            }
+        }
+        plots.put(plotFile, Svg.groupedBars(plotTitle, unit, metrics.stream().map(Report::shortName).toList(), subjects, values));
+        sb.append("![").append(plotTitle).append("](benchmarks/").append(plotFile).append(")\n\n");
+    }
+
+    private void ratios(StringBuilder sb, List<String> metrics, long param, List<Comparison> comparisons) {
+        sb.append("| ratio |");
+        metrics.forEach(x -> sb.append(' ').append(shortName(x)).append(" |"));
+        sb.append(" target | verdict |\n|---|");
+        metrics.forEach(x -> sb.append("---|"));
+        sb.append("---|---|\n");
+        for (Comparison c : comparisons) {
+            StringBuilder row = new StringBuilder("| " + c.label() + " |");
+            List<String> verdicts = new ArrayList<>();
+            boolean any = false;
+            for (String metric : metrics) {
+                double r = get(metric, c.numerator(), param) / get(metric, c.denominator(), param);
+                any |= !Double.isNaN(r);
+                row.append(' ').append(Double.isNaN(r) ? "–" : String.format(Locale.ROOT, "%.2f", r)).append(" |");
+                String v = c.verdict(r);
+                if (!v.isEmpty()) {
+                    verdicts.add(v);
+                }
+            }
+            if (!any) {
+                continue;
+            }
+            String verdict = verdicts.isEmpty() ? "" : verdicts.stream().allMatch("met"::equals) ? "met"
+                    : verdicts.stream().allMatch("**missed**"::equals) ? "**missed**" : "**partly missed**";
+            sb.append(row).append(' ').append(c.targetText()).append(" | ").append(verdict).append(" |\n");
+        }
+        sb.append('\n');
+    }
+
+    String markdown(Context ctx) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Benchmarks: jvpoll next to C libvpoll and a raw eventfd\n\n");
+        sb.append("<!-- Generated by bin/bench; do not edit by hand. -->\n\n");
+        sb.append("Generated by `").append(ctx.command()).append("` on ").append(ctx.machine())
+          .append(". Rerun: `bin/bench` (full, about 10 minutes on 2 cores) or `bin/bench --quick` (smoke, under 5 minutes);"
+                + " both rewrite this file and the plots in `docs/benchmarks/`.\n\n");
+        sb.append("Every ratio divides two figures measured in the same run on the same machine. C figures come from"
+                + " `jvpoll-bench/src/main/c/cbench.c`, built with gcc and linked against Debian's libvpoll during the run;"
+                + " Java figures from JMH (`jvpoll-bench`: ctl, creation) and from the harness in the same module"
+                + " (wake-ups, fan-out, memory), which uses cbench's protocol step for step. libvpoll here runs in its ")
+          .append(ctx.libvpollMode()).append(" mode, so C libvpoll is compared with jvpoll's emulation.\n\n");
+        sb.append("- Load average (1/5/15 min) before: ").append(ctx.loadBefore()).append("; after: ").append(ctx.loadAfter())
+          .append(". Absolute figures move with load; ratios much less.\n");
+        sb.append("- Open-file limit: ").append(ctx.fdLimit()).append(".\n");
+        if (!ctx.notes().isEmpty()) {
+            sb.append(ctx.notes());
+        }
+        sb.append("\nSubjects: `c-eventfd` a raw eventfd in C (write raises IN, read clears it: the floor, one system call);"
+                + " `c-libvpoll` Debian's libvpoll (`vpoll_ctl`); `c-replay-jvpoll-emulation` the exact system calls jvpoll's"
+                + " emulation makes for that change (setsockopt SO_RCVLOWAT on a loopback TCP socket, then poll to confirm),"
+                + " issued from C; `java-eventfd` the raw eventfd through jvpoll's FFM layer; `jvpoll-emulation` and"
+                + " `jvpoll-fuse` `VpollFd` on those backends.\n\n");
+
+        sb.append("## ctl cost (ns per change)\n\n");
+        sb.append("Each change on 64 fds in a row, its starting state prepared untimed: `add` raises IN, `del` clears it,"
+                + " `set` SETs the mask to IN from empty, `nochange` ADDs IN while IN is set (eventfd: write, read, write,"
+                + " write). The Java harness repeats cbench's loop step for step (batches of 64, median over batches, the first"
+                + " quarter discarded as warm-up).\n\n");
+        section(sb, "ns per change", CTL_METRICS, 0, List.of(
+                new Comparison("jvpoll-emulation / c-libvpoll", Subjects.EMULATION, C_LIBVPOLL, 1.0, false),
+                new Comparison("jvpoll-emulation / c-replay (jvpoll's overhead over its syscalls)", Subjects.EMULATION, C_REPLAY, 1.10, false),
+                new Comparison("java-eventfd / c-eventfd (FFM overhead on one syscall)", Subjects.JAVA_EVENTFD, C_EVENTFD, 1.10, false),
+                new Comparison("jvpoll-emulation / c-eventfd", Subjects.EMULATION, C_EVENTFD, Comparison.NONE, false),
+                new Comparison("c-libvpoll / c-eventfd", C_LIBVPOLL, C_EVENTFD, Comparison.NONE, false),
+                new Comparison("c-replay / c-eventfd", C_REPLAY, C_EVENTFD, Comparison.NONE, false),
+                new Comparison("jvpoll-fuse / c-eventfd", Subjects.FUSE, C_EVENTFD, Comparison.NONE, false)),
+                "ctl.svg", "ctl cost per change (ns, lower is better)");
+        if (!present(JMH_CTL_METRICS, 0).isEmpty()) {
+            sb.append("The same changes under JMH (`CtlBenchmark`: average time, 64 changes per invocation, the starting"
+                    + " state set up per invocation), a cross-check of the Java figures above:\n\n");
+            section(sb, "ns per change", JMH_CTL_METRICS, 0, List.of(
+                    new Comparison("jvpoll-emulation / java-eventfd", Subjects.EMULATION, Subjects.JAVA_EVENTFD, Comparison.NONE, false),
+                    new Comparison("jvpoll-fuse / java-eventfd", Subjects.FUSE, Subjects.JAVA_EVENTFD, Comparison.NONE, false)),
+                    "ctl-jmh.svg", "ctl cost per change under JMH (ns, lower is better)");
+        }
+
+        sb.append("## Wake-up latency (µs, median and 99th percentile)\n\n");
+        sb.append("A waiter blocked in `epoll_wait` for IN on the fd; 150 µs after telling it to wait, the other side"
+                + " reads the clock and raises IN; the waiter reads the clock as `epoll_wait` returns (CLOCK_MONOTONIC on"
+                + " both sides). `thread`: the waiter is another thread; `process`: another process (C: a forked child;"
+                + " Java: `cbench waiter`, which takes the fd with pidfd_getfd); `selector`: a Java thread blocked in"
+                + " `Selector.select()` on the fd's channel (`VpollFd.channel()`; for the eventfd, jvpoll's channel path"
+                + " over it).\n\n");
+        section(sb, "µs", WAKE_METRICS, 0, List.of(
+                new Comparison("jvpoll-emulation / c-libvpoll", Subjects.EMULATION, C_LIBVPOLL, 1.0, false),
+                new Comparison("java-eventfd / c-eventfd", Subjects.JAVA_EVENTFD, C_EVENTFD, 1.10, false),
+                new Comparison("jvpoll-emulation / c-eventfd", Subjects.EMULATION, C_EVENTFD, Comparison.NONE, false),
+                new Comparison("c-libvpoll / c-eventfd", C_LIBVPOLL, C_EVENTFD, Comparison.NONE, false),
+                new Comparison("jvpoll-emulation / java-eventfd", Subjects.EMULATION, Subjects.JAVA_EVENTFD, Comparison.NONE, false),
+                new Comparison("jvpoll-fuse / java-eventfd", Subjects.FUSE, Subjects.JAVA_EVENTFD, Comparison.NONE, false)),
+                "wakeup.svg", "wake-up latency (µs, lower is better)");
+
+        sb.append("## Fan-out throughput (delivered events per second)\n\n");
+        sb.append("N fds in one epoll set (level-triggered); one thread raises IN on 64 random fds (skipping those already"
+                + " pending), then drains `epoll_wait` (64 at a time, no timeout) and clears IN on each delivered fd."
+                + " Events per second delivered; each costs one raise, one clear and its share of `epoll_wait`.\n\n");
+        TreeSet<Long> sizes = new TreeSet<>();
+        m.keySet().stream().filter(k -> k.metric().equals("fanout")).forEach(k -> sizes.add(k.param()));
+        List<String> fanSubjects = new ArrayList<>();
+        for (String s : SUBJECTS) {
+            if (sizes.stream().anyMatch(n -> m.containsKey(new Result.Key("fanout", s, n)))) {
+                fanSubjects.add(s);
+            }
+        }
+        sb.append("| N |");
+        fanSubjects.forEach(s -> sb.append(' ').append(s).append(" |"));
+        sb.append(" jvpoll-emulation / c-libvpoll (target > 1) | jvpoll-emulation / c-eventfd | c-libvpoll / c-eventfd |\n|---|");
+        fanSubjects.forEach(s -> sb.append("---|"));
+        sb.append("---|---|---|\n");
+        double[][] fanValues = new double[sizes.size()][fanSubjects.size()];
+        int row = 0;
+        for (long n : sizes) {
+            sb.append("| ").append(String.format(Locale.ROOT, "%,d", n)).append(" |");
+            for (int s = 0; s < fanSubjects.size(); s++) {
+                fanValues[row][s] = get("fanout", fanSubjects.get(s), n);
+                sb.append(' ').append(fmt(fanValues[row][s])).append(" |");
+            }
+            double r = get("fanout", Subjects.EMULATION, n) / get("fanout", C_LIBVPOLL, n);
+            sb.append(String.format(Locale.ROOT, " %.2f %s | %.2f | %.2f |%n", r, Double.isNaN(r) ? "" : r > 1 ? "met" : "**missed**",
+                    get("fanout", Subjects.EMULATION, n) / get("fanout", C_EVENTFD, n),
+                    get("fanout", C_LIBVPOLL, n) / get("fanout", C_EVENTFD, n)));
+            row++;
+        }
+        sb.append('\n');
+        plots.put("fanout.svg", Svg.groupedBars("fan-out: delivered events/s by N (higher is better)", "events/s",
+                sizes.stream().map(n -> String.format(Locale.ROOT, "N=%,d", n)).toList(), fanSubjects, fanValues));
+        sb.append("![fan-out](benchmarks/fanout.svg)\n\n");
+
+        sb.append("## Creation cost and memory per fd\n\n");
+        sb.append("Create 1,000 fds and register each with one epoll set (closing is not timed); µs per fd. Memory: Java"
+                + " heap retained per open fd (used heap after full GCs, before and after opening N) and kernel descriptors"
+                + " per fd (entries in /proc/self/fd).\n\n");
+        sb.append("| subject | create + register (µs per fd) | x c-eventfd | heap per fd | descriptors per fd |\n|---|---|---|---|---|\n");
+        List<String> createSubjects = new ArrayList<>();
+        for (String s : SUBJECTS) {
+            double c = get("create", s, 1000);
+            Result.Key heapKey = m.keySet().stream().filter(k -> k.metric().equals("memory.heap") && k.subject().equals(s))
+                    .findFirst().orElse(null);
+            Result.Key fdKey = m.keySet().stream().filter(k -> k.metric().equals("memory.fds") && k.subject().equals(s))
+                    .findFirst().orElse(null);
+            if (Double.isNaN(c) && heapKey == null && fdKey == null) {
+                continue;
+            }
+            createSubjects.add(s);
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s |%n", s, fmt(c), c / get("create", C_EVENTFD, 1000),
+                    heapKey == null ? "–" : fmt(m.get(heapKey)) + " B (N = " + heapKey.param() + ")",
+                    fdKey == null ? "–" : fmt(m.get(fdKey))));
+        }
+        double cr = get("create", Subjects.EMULATION, 1000) / get("create", C_LIBVPOLL, 1000);
+        sb.append(String.format(Locale.ROOT, "%njvpoll-emulation / c-libvpoll, create + register: %.2f (target < 1: %s).%n%n",
+                cr, Double.isNaN(cr) ? "not measured" : cr < 1 ? "met" : "**missed**"));
+        double[][] createValues = new double[1][createSubjects.size()];
+        for (int s = 0; s < createSubjects.size(); s++) {
+            createValues[0][s] = get("create", createSubjects.get(s), 1000);
+        }
+        plots.put("create.svg", Svg.groupedBars("create + register, µs per fd (lower is better)", "µs per fd",
+                List.of("N=1,000"), createSubjects, createValues));
+        sb.append("![creation](benchmarks/create.svg)\n");
+        return sb.toString();
+    }
+}
