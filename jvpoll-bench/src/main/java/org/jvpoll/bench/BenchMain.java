@@ -37,7 +37,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         boolean reportOnly = false;
-        int rounds = 3;
+        int rounds = 5;
         Path cbench = null;
         Path out = Path.of("docs", "benchmarks.md");
         Path resultsFile = Path.of("jvpoll-bench", "target", "results.tsv");
@@ -58,7 +58,7 @@ public final class BenchMain {
             }
         }
         if (quick) {
-            rounds = 1;
+            rounds = Math.min(rounds, 2);
         }
         List<String> lines = new ArrayList<>();
         String libvpollMode;
@@ -114,8 +114,9 @@ public final class BenchMain {
                 + " own descriptors are counted; 9,000 is the largest size every subject fits. The FUSE backend and eventfd"
                 + " hold 1 descriptor per fd. 100,000 fds are possible only inside a qemu guest (bin/vm-test's kernels), where"
                 + " the limit can be raised; not measured here.\n");
-        notes.append("- Rounds: ").append(quick ? "1 (quick mode: short, noisy)" : info(lines, "rounds", "3"))
-             .append("; each figure is the median over rounds.\n");
+        notes.append("- Rounds: ").append(info(lines, "rounds", "?")).append(quick ? " (quick mode: short, noisy)" : "")
+             .append(", the C and Java harnesses alternating; each figure is the median over rounds. Wake-up tests pin"
+                     + " the waker to one CPU and the waiter to another (both sides, C and Java).\n");
         List<Result> results = new ArrayList<>();
         for (String l : lines) {
             Result r = Result.parse(l);

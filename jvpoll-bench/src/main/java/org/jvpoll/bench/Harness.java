@@ -45,10 +45,13 @@ final class Harness {
     }
 
     void run(List<String> subjects, int[] sizes) throws IOException, InterruptedException {
-        int wakeups = quick ? 300 : 2000;
-        long fanMillis = quick ? 300 : 1500;
+        int wakeups = quick ? 300 : 1000;
+        long fanMillis = quick ? 300 : 1000;
+        for (String s : subjects) { // JIT warm-up of every change path, not recorded
+            ctlCost(s, 100, false);
+        }
         for (String s : subjects) {
-            ctlCost(s, quick ? 200 : 2000);
+            ctlCost(s, quick ? 200 : 1000, true);
         }
         for (String s : subjects) {
             wakeThread(s, wakeups);
@@ -82,7 +85,7 @@ final class Harness {
      * cbench's ctl_cost: {@value CtlBenchmark#BATCH} fds, each timed batch makes one kind of change
      * on all of them, its starting state prepared untimed; the median over batches.
      */
-    void ctlCost(String subject, int batches) throws IOException {
+    void ctlCost(String subject, int batches, boolean record) throws IOException {
         Subjects.Handle[] fds = new Subjects.Handle[CtlBenchmark.BATCH];
         try {
             for (int i = 0; i < fds.length; i++) {
@@ -131,7 +134,9 @@ final class Harness {
                     }
                 }
                 Arrays.sort(per);
-                emit("ctl." + kind, subject, 0, per[batches / 2]);
+                if (record) {
+                    emit("ctl." + kind, subject, 0, per[batches / 2]);
+                }
             }
         } finally {
             for (Subjects.Handle h : fds) {
@@ -185,6 +190,7 @@ final class Harness {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread waiter = Thread.ofPlatform().name("waiter").start(() -> {
             try {
+                Affinity.pin(1);
                 for (;;) {
                     go.acquire();
                     if (Thread.currentThread().isInterrupted()) {
@@ -202,6 +208,8 @@ final class Harness {
             }
         });
         double[] lat = new double[n];
+        MemorySegment mask = Affinity.current();
+        Affinity.pin(0);
         try {
             for (int i = -n / 4; i < n; i++) {
                 go.release();
@@ -217,6 +225,7 @@ final class Harness {
                 h.del();
             }
         } finally {
+            Affinity.restore(mask);
             waiter.interrupt();
             waiter.join(10_000);
         }
@@ -230,6 +239,8 @@ final class Harness {
                     Long.toString(ProcessHandle.current().pid()), Integer.toString(h.fd()))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             double[] lat = new double[n];
+            MemorySegment mask = Affinity.current();
+            Affinity.pin(0);
             try (OutputStream go = child.getOutputStream();
                  BufferedReader ack = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII))) {
                 for (int i = -n / 4; i < n; i++) {
@@ -250,6 +261,7 @@ final class Harness {
                 go.write('q');
                 go.flush();
             } finally {
+                Affinity.restore(mask);
                 if (!child.waitFor(10, TimeUnit.SECONDS)) {
                     child.destroyForcibly();
                 }

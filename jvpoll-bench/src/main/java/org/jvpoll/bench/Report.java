@@ -158,8 +158,8 @@ final class Report {
         }
         sb.append("\nSubjects: `c-eventfd` a raw eventfd in C (write raises IN, read clears it: the floor, one system call);"
                 + " `c-libvpoll` Debian's libvpoll (`vpoll_ctl`); `c-replay-jvpoll-emulation` the exact system calls jvpoll's"
-                + " emulation makes for that change (setsockopt SO_RCVLOWAT on a loopback TCP socket, then poll to confirm),"
-                + " issued from C; `java-eventfd` the raw eventfd through jvpoll's FFM layer; `jvpoll-emulation` and"
+                + " emulation makes, issued from C (creation: a loopback TCP connection, the reservoir byte, A's send queue"
+                + " stuffed to clear OUT; a change of IN: one setsockopt SO_RCVLOWAT); `java-eventfd` the raw eventfd through jvpoll's FFM layer; `jvpoll-emulation` and"
                 + " `jvpoll-fuse` `VpollFd` on those backends.\n\n");
 
         sb.append("## ctl cost (ns per change)\n\n");

@@ -46,7 +46,8 @@ import org.jvpoll.syscall.Unistd;
  * </table>
  *
  * <p>Every change is confirmed with poll(2) on A before ctl returns, so the reported mask is what
- * every waiter sees. What TCP cannot express (NVAL, RDBAND, WRBAND, MSG, bits above 0x2000, clearing
+ * every waiter sees; a change of IN alone needs no poll, since tcp_poll() reads SO_RCVLOWAT
+ * synchronously over a reservoir byte known to be there. What TCP cannot express (NVAL, RDBAND, WRBAND, MSG, bits above 0x2000, clearing
  * RDHUP or HUP, raising ERR while OUT stays clear, PRI after RDHUP) is refused with
  * {@link UnsupportedEventsException} before anything changes.
  */
@@ -249,6 +250,12 @@ final class EmulationBackend implements VpollBackend {
         private volatile int state;
         /** Whether A holds data B has not read (needed while OUT is clear). */
         private boolean stuck;
+        /**
+         * Whether A's receive queue surely holds the reservoir byte: true from creation (which
+         * waits for it), false while a byte clearPri sent may still be in flight, true again once
+         * a confirmed IN without PRI proves a byte is there.
+         */
+        private boolean reservoirLanded = true;
 
         EmulatedFile(int a, int b, int initialState) {
             super(a);
@@ -440,7 +447,16 @@ final class EmulationBackend implements VpollBackend {
                     Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
                 }
             }
+            if (((from ^ to) & ~IN) == 0 && ((from | to) & PRI) == 0 && reservoirLanded) {
+                // Only SO_RCVLOWAT moved (or nothing did), over a reservoir byte known to be in A's
+                // queue: tcp_poll() reads both synchronously, so the new mask is already what every
+                // waiter sees and poll(2) would only repeat it (half the cost of an IN change).
+                return;
+            }
             confirm(a, closure(to));
+            if ((to & (IN | PRI)) == IN) {
+                reservoirLanded = true; // readable at SO_RCVLOWAT 1 with no urgent byte: a byte is there
+            }
         }
 
         private void raiseErr(int a, Scratch s) throws VpollException {
@@ -493,6 +509,7 @@ final class EmulationBackend implements VpollBackend {
             }
             // Keep IN exact: a fresh reservoir byte goes behind the urgent mark, then A reads the
             // bytes before the mark (recv stops there), leaving [urgent byte, fresh byte].
+            reservoirLanded = false; // until a confirmed IN shows it arrived
             s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'r');
             sendAll(b, s.data, 1, 0, "send(reservoir)");
             Sockets.recv(a, s.data, 64, Sockets.MSG_DONTWAIT, "recv(compact)");
