@@ -19,9 +19,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The cost of one change, as {@code cbench.c} measures it: each invocation makes one kind of
- * change on {@value #BATCH} fds; the state it starts from is prepared outside the timed region.
- * A raw eventfd write (raise) or read (clear) is the floor: one system call.
+ * The cost of one change under JMH, a cross-check of the harness's figures: each invocation makes
+ * self-restoring pairs of changes on {@value #BATCH} fds (no per-invocation fixtures), or one
+ * change that changes nothing. A raw eventfd write (raise) or read (clear) is the floor: one
+ * system call.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,63 +53,50 @@ public class CtlBenchmark {
         }
     }
 
-    /** Starting state for add and set: IN clear (the fds start so; each invocation ends so). */
-    @State(Scope.Thread)
-    public static class Cleared {
-        @TearDown(Level.Invocation)
-        public void clear(CtlBenchmark b) throws IOException {
-            for (Subjects.Handle h : b.fds) {
-                h.del();
-            }
+    /** fds with IN set for the whole trial, for the change that changes nothing. */
+    private Subjects.Handle[] raised;
+
+    @Setup(Level.Trial)
+    public void openRaised() throws IOException {
+        raised = new Subjects.Handle[BATCH];
+        for (int i = 0; i < BATCH; i++) {
+            raised[i] = Subjects.open(subject);
+            raised[i].add();
         }
     }
 
-    /** Starting state for del and the no-change add: IN set. */
-    @State(Scope.Thread)
-    public static class Raised {
-        @Setup(Level.Invocation)
-        public void raise(CtlBenchmark b) throws IOException {
-            for (Subjects.Handle h : b.fds) {
-                h.add();
-            }
-        }
-
-        @TearDown(Level.Invocation)
-        public void clear(CtlBenchmark b) throws IOException {
-            for (Subjects.Handle h : b.fds) {
-                h.del();
-            }
+    @TearDown(Level.Trial)
+    public void closeRaised() {
+        for (Subjects.Handle h : raised) {
+            h.close();
         }
     }
 
+    /** Raise IN, then clear it, on each fd: two changes per fd, the state restored. */
     @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public void add(Cleared state) throws IOException {
+    @OperationsPerInvocation(2 * BATCH)
+    public void addThenDel() throws IOException {
         for (Subjects.Handle h : fds) {
             h.add();
-        }
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public void set(Cleared state) throws IOException {
-        for (Subjects.Handle h : fds) {
-            h.set();
-        }
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(BATCH)
-    public void del(Raised state) throws IOException {
-        for (Subjects.Handle h : fds) {
             h.del();
         }
     }
 
+    /** SET the mask to IN, then clear IN, on each fd: two changes per fd, the state restored. */
+    @Benchmark
+    @OperationsPerInvocation(2 * BATCH)
+    public void setThenDel() throws IOException {
+        for (Subjects.Handle h : fds) {
+            h.set();
+            h.del();
+        }
+    }
+
+    /** ADD IN while IN is set (an eventfd write that only raises the counter). */
     @Benchmark
     @OperationsPerInvocation(BATCH)
-    public void noChange(Raised state) throws IOException {
-        for (Subjects.Handle h : fds) {
+    public void noChange() throws IOException {
+        for (Subjects.Handle h : raised) {
             h.noChange();
         }
     }

@@ -41,11 +41,11 @@ final class Report {
     }
 
     static final List<String> CTL_METRICS = List.of("ctl.add", "ctl.del", "ctl.set", "ctl.nochange");
-    static final List<String> JMH_CTL_METRICS = List.of("jmh.ctl.add", "jmh.ctl.del", "jmh.ctl.set", "jmh.ctl.nochange");
+    static final List<String> JMH_CTL_METRICS = List.of("jmh.ctl.addthendel", "jmh.ctl.setthendel", "jmh.ctl.nochange");
     static final List<String> WAKE_METRICS = List.of("wake.thread.p50", "wake.thread.p99", "wake.process.p50",
             "wake.process.p99", "wake.selector.p50", "wake.selector.p99");
     static final List<String> SUBJECTS = List.of(C_EVENTFD, C_LIBVPOLL, C_REPLAY, Subjects.JAVA_EVENTFD,
-            Subjects.EMULATION, Subjects.FUSE);
+            Subjects.JAVA_REPLAY, Subjects.EMULATION, Subjects.FUSE);
 
     private final Map<Result.Key, Double> m;
     /** File name to SVG text, written next to the markdown by the caller. */
@@ -169,16 +169,19 @@ final class Report {
                 + " quarter discarded as warm-up).\n\n");
         section(sb, "ns per change", CTL_METRICS, 0, List.of(
                 new Comparison("jvpoll-emulation / c-libvpoll", Subjects.EMULATION, C_LIBVPOLL, 1.0, false),
-                new Comparison("jvpoll-emulation / c-replay (jvpoll's overhead over its syscalls)", Subjects.EMULATION, C_REPLAY, 1.10, false),
-                new Comparison("java-eventfd / c-eventfd (FFM overhead on one syscall)", Subjects.JAVA_EVENTFD, C_EVENTFD, 1.10, false),
+                new Comparison("jvpoll-emulation / c-replay (jvpoll's overhead over its syscalls made from C)", Subjects.EMULATION, C_REPLAY, 1.10, false),
+                new Comparison("jvpoll-emulation / java-replay (jvpoll's own logic over its syscalls through FFM)", Subjects.EMULATION, Subjects.JAVA_REPLAY, 1.10, false),
+                new Comparison("java-eventfd / c-eventfd (an FFM downcall over one syscall)", Subjects.JAVA_EVENTFD, C_EVENTFD, 1.10, false),
+                new Comparison("java-replay / c-replay (FFM on the emulation's syscall)", Subjects.JAVA_REPLAY, C_REPLAY, 1.10, false),
                 new Comparison("jvpoll-emulation / c-eventfd", Subjects.EMULATION, C_EVENTFD, Comparison.NONE, false),
                 new Comparison("c-libvpoll / c-eventfd", C_LIBVPOLL, C_EVENTFD, Comparison.NONE, false),
                 new Comparison("c-replay / c-eventfd", C_REPLAY, C_EVENTFD, Comparison.NONE, false),
                 new Comparison("jvpoll-fuse / c-eventfd", Subjects.FUSE, C_EVENTFD, Comparison.NONE, false)),
                 "ctl.svg", "ctl cost per change (ns, lower is better)");
         if (!present(JMH_CTL_METRICS, 0).isEmpty()) {
-            sb.append("The same changes under JMH (`CtlBenchmark`: average time, 64 changes per invocation, the starting"
-                    + " state set up per invocation), a cross-check of the Java figures above:\n\n");
+            sb.append("The Java changes under JMH (`CtlBenchmark`, average time per change): `addthendel` raises and clears"
+                    + " IN on each of 64 fds, `setthendel` SETs IN and clears it, `nochange` ADDs IN while IN is set; a"
+                    + " cross-check of the harness figures above:\n\n");
             section(sb, "ns per change", JMH_CTL_METRICS, 0, List.of(
                     new Comparison("jvpoll-emulation / java-eventfd", Subjects.EMULATION, Subjects.JAVA_EVENTFD, Comparison.NONE, false),
                     new Comparison("jvpoll-fuse / java-eventfd", Subjects.FUSE, Subjects.JAVA_EVENTFD, Comparison.NONE, false)),

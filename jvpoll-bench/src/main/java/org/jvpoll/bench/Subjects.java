@@ -13,6 +13,7 @@ import org.jvpoll.backend.VpollFile;
 import org.jvpoll.channel.SelectableVpoll;
 import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Sockets;
 import org.jvpoll.syscall.Unistd;
 
 /**
@@ -27,6 +28,11 @@ public final class Subjects {
     public static final String JAVA_EVENTFD = "java-eventfd";
     public static final String EMULATION = "jvpoll-emulation";
     public static final String FUSE = "jvpoll-fuse";
+    /**
+     * The system calls jvpoll's emulation makes for a change of IN, issued through jvpoll's FFM
+     * layer directly on an emulated fd (ctl figures only): what jvpoll adds beyond FFM.
+     */
+    public static final String JAVA_REPLAY = "java-replay-jvpoll-emulation";
 
     /** One fd of a subject. */
     public interface Handle extends AutoCloseable {
@@ -53,6 +59,7 @@ public final class Subjects {
             case JAVA_EVENTFD -> new EventFdHandle();
             case EMULATION -> new VpollHandle(VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.EMULATION)));
             case FUSE -> new VpollHandle(VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.FUSE)));
+            case JAVA_REPLAY -> new ReplayHandle(VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.EMULATION)));
             default -> throw new IllegalArgumentException("subject \"" + subject + "\": expected "
                     + JAVA_EVENTFD + ", " + EMULATION + " or " + FUSE);
         };
@@ -95,6 +102,46 @@ public final class Subjects {
 
         public java.nio.channels.SelectableChannel channel() throws IOException {
             return vfd.channel();
+        }
+
+        public void close() {
+            vfd.close();
+        }
+    }
+
+    /** SO_RCVLOWAT set and cleared on an emulated fd's socket, bypassing jvpoll (ends with IN clear, as jvpoll left it). */
+    static final class ReplayHandle implements Handle {
+        private final VpollFd vfd;
+        private final int fd;
+        private final MemorySegment intBuf = Arena.ofAuto().allocate(8);
+
+        ReplayHandle(VpollFd vfd) {
+            this.vfd = vfd;
+            this.fd = vfd.fd();
+        }
+
+        public int fd() {
+            return fd;
+        }
+
+        public void add() throws IOException {
+            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, intBuf, "SO_RCVLOWAT");
+        }
+
+        public void del() throws IOException {
+            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, Integer.MAX_VALUE, intBuf, "SO_RCVLOWAT");
+        }
+
+        public void set() throws IOException {
+            add();
+        }
+
+        public void noChange() throws IOException {
+            add();
+        }
+
+        public java.nio.channels.SelectableChannel channel() {
+            throw new UnsupportedOperationException("the replay subject is measured for ctl costs only");
         }
 
         public void close() {
