@@ -34,6 +34,9 @@ public final class Subjects {
      */
     public static final String JAVA_REPLAY = "java-replay-jvpoll-emulation";
 
+    /** 8 bytes of native memory per thread for the raw subjects' system calls (as jvpoll's backends keep). */
+    private static final ThreadLocal<MemorySegment> SCRATCH = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8));
+
     /** One fd of a subject. */
     public interface Handle extends AutoCloseable {
         int fd();
@@ -113,8 +116,6 @@ public final class Subjects {
     static final class ReplayHandle implements Handle {
         private final VpollFd vfd;
         private final int fd;
-        private final MemorySegment intBuf = Arena.ofAuto().allocate(8);
-
         ReplayHandle(VpollFd vfd) {
             this.vfd = vfd;
             this.fd = vfd.fd();
@@ -125,11 +126,11 @@ public final class Subjects {
         }
 
         public void add() throws IOException {
-            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, intBuf, "SO_RCVLOWAT");
+            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, SCRATCH.get(), "SO_RCVLOWAT");
         }
 
         public void del() throws IOException {
-            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, Integer.MAX_VALUE, intBuf, "SO_RCVLOWAT");
+            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, Integer.MAX_VALUE, SCRATCH.get(), "SO_RCVLOWAT");
         }
 
         public void set() throws IOException {
@@ -180,24 +181,22 @@ public final class Subjects {
     static final class EventFdHandle implements Handle {
         private final EventFdFile file = new EventFdFile();
         private final int fd = file.fd();
-        private final MemorySegment u64 = Arena.ofAuto().allocate(8);
         private SelectableVpoll selectable;
 
-        EventFdHandle() throws IOException {
-            u64.set(ValueLayout.JAVA_LONG, 0, 1);
-        }
+        EventFdHandle() throws IOException {}
 
         public int fd() {
             return fd;
         }
 
         public void add() throws IOException {
+            MemorySegment u64 = SCRATCH.get();
+            u64.set(ValueLayout.JAVA_LONG, 0, 1);
             Unistd.write(fd, u64, 8, "write(eventfd)");
         }
 
         public void del() throws IOException {
-            Unistd.read(fd, u64, 8, "read(eventfd)");
-            u64.set(ValueLayout.JAVA_LONG, 0, 1);
+            Unistd.read(fd, SCRATCH.get(), 8, "read(eventfd)");
         }
 
         public void set() throws IOException {
