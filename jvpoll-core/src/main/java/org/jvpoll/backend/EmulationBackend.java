@@ -141,6 +141,10 @@ final class EmulationBackend implements VpollBackend {
             }
             int l = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | Sockets.SOCK_NONBLOCK, 0);
             try {
+                // B inherits the listener's tiny receive buffer, so the window it advertises in the
+                // handshake is tiny too: A's filler then waits in A's send queue behind a closed
+                // window instead of being sent, dropped by B and retransmitted again and again.
+                Sockets.setInt(l, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, 1, s.intBuf, "SO_RCVBUF");
                 Sockets.sockaddrIn(ADDRESS, Sockets.INADDR_LOOPBACK, 0);
                 Sockets.bind(l, ADDRESS);
                 Sockets.listen(l, 128);
@@ -165,7 +169,6 @@ final class EmulationBackend implements VpollBackend {
             Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, LOWAT_NEVER, s.intBuf, "SO_RCVLOWAT");
             b = connectPair(a, s);
             Sockets.setInt(b, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1, s.intBuf, "TCP_NODELAY");
-            Sockets.setInt(b, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, 1, s.intBuf, "SO_RCVBUF");
             // The reservoir byte that SO_RCVLOWAT turns into IN.
             s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'r');
             sendAll(b, s.data, 1, 0, "send(reservoir)");
