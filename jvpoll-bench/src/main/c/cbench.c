@@ -6,6 +6,7 @@
  * jvpoll's own overhead over those calls can be told apart from their kernel cost.
  *
  *   cbench [--quick] [--sizes 1000,9000]   prints "RESULT metric subject param value" lines
+ *   cbench serve                            the same measurements one command at a time (bin/bench)
  *   cbench waiter PID FD                    cross-process waiter for the Java harness: takes fd
  *                                           FD of process PID (pidfd_getfd), waits in epoll_wait
  *                                           for IN after each byte on stdin, and prints the
@@ -250,7 +251,7 @@ static int64_t read_t1(FILE *in) {
 
 /* The waiter is a thread (process == 0) or a forked child (process == 1); both get the same
  * protocol: "g" on a pipe, then it blocks; we spin 150 µs so it is blocked, take t0, change. */
-static void wake_latency(const struct subject *s, int n, int process) {
+static void wake_latency(const struct subject *s, int n, int process, int raw) {
     int vfd = s->create();
     int go[2], ack[2];
     if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ack, O_CLOEXEC) < 0) die("pipe");
@@ -283,13 +284,20 @@ static void wake_latency(const struct subject *s, int n, int process) {
     if (write(go[1], "q", 1) != 1) die("write(quit)");
     if (process) waitpid(child, NULL, 0); else pthread_join(thread, NULL);
     sched_setaffinity(0, sizeof old, &old);
-    qsort(lat, n, sizeof *lat, cmp_double);
     const char *kind = process ? "wake.process" : "wake.thread";
-    char metric[64];
-    snprintf(metric, sizeof metric, "%s.p50", kind);
-    result(metric, s->name, 0, lat[n / 2]);
-    snprintf(metric, sizeof metric, "%s.p99", kind);
-    result(metric, s->name, 0, lat[(int) (n * 0.99)]);
+    if (raw) { /* for bin/bench, which pools the samples of interleaved chunks */
+        printf("SAMPLES\t%s\t%s", kind, s->name);
+        for (int i = 0; i < n; i++) printf("%c%.3f", i == 0 ? '\t' : ',', lat[i]);
+        printf("\n");
+        fflush(stdout);
+    } else {
+        qsort(lat, n, sizeof *lat, cmp_double);
+        char metric[64];
+        snprintf(metric, sizeof metric, "%s.p50", kind);
+        result(metric, s->name, 0, lat[n / 2]);
+        snprintf(metric, sizeof metric, "%s.p99", kind);
+        result(metric, s->name, 0, lat[(int) (n * 0.99)]);
+    }
     free(lat);
     fclose(in);
     close(go[0]); close(go[1]); close(ack[1]);
@@ -373,29 +381,63 @@ static int external_waiter(int pid, int fd) {
     return 0;
 }
 
-int main(int argc, char **argv) {
-    if (argc == 4 && strcmp(argv[1], "waiter") == 0) return external_waiter(atoi(argv[2]), atoi(argv[3]));
-    int quick = 0;
-    char sizes_arg[256] = "1000,9000";
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) quick = 1;
-        else if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc) snprintf(sizes_arg, sizeof sizes_arg, "%s", argv[++i]);
-        else { fprintf(stderr, "usage: cbench [--quick] [--sizes N,N...] | cbench waiter PID FD\n"); return 2; }
+static const struct subject *by_name(const char *name) {
+    const struct subject *all[] = {&EVENTFD, &LIBVPOLL, &REPLAY};
+    for (int k = 0; k < 3; k++) if (strcmp(all[k]->name, name) == 0) return all[k];
+    fprintf(stderr, "cbench: unknown subject %s\n", name);
+    exit(2);
+}
+
+/* bin/bench drives this mode to interleave C and Java measurements finely (so load from
+ * elsewhere on the machine hits both alike). One command a line, its output ends with DONE:
+ *   ctl SUBJECT BATCHES | wake SUBJECT thread|process N | fanout SUBJECT N MILLIS | create SUBJECT N REPS */
+static int serve(void) {
+    char line[256], cmd[32], name[64], kind[32];
+    long a, b;
+    while (fgets(line, sizeof line, stdin)) {
+        if (sscanf(line, "ctl %63s %ld", name, &a) == 2) ctl_cost(by_name(name), (int) a);
+        else if (sscanf(line, "wake %63s %31s %ld", name, kind, &a) == 3) wake_latency(by_name(name), (int) a, strcmp(kind, "process") == 0, 1);
+        else if (sscanf(line, "fanout %63s %ld %ld", name, &a, &b) == 3) fanout(by_name(name), (int) a, b);
+        else if (sscanf(line, "create %63s %ld %ld", name, &a, &b) == 3) creation(by_name(name), (int) a, (int) b);
+        else if (sscanf(line, "%31s", cmd) == 1 && strcmp(cmd, "quit") == 0) return 0;
+        else { fprintf(stderr, "cbench serve: bad command: %s", line); return 2; }
+        printf("DONE\n");
+        fflush(stdout);
     }
+    return 0;
+}
+
+static void print_libvpoll_mode(void) {
     /* Which libvpoll mode is this? Its emulation hands out one end of a socketpair. */
     int probe = vpoll_create(0, FD_CLOEXEC);
     struct stat st;
     fstat(probe, &st);
     printf("INFO\tlibvpoll-mode\t%s\n", S_ISSOCK(st.st_mode) ? "emulation (socketpair)" : "kernel (EFD_VPOLL)");
+    fflush(stdout);
     vpoll_close(probe);
+}
 
+int main(int argc, char **argv) {
+    if (argc == 4 && strcmp(argv[1], "waiter") == 0) return external_waiter(atoi(argv[2]), atoi(argv[3]));
+    if (argc == 2 && strcmp(argv[1], "serve") == 0) {
+        print_libvpoll_mode();
+        return serve();
+    }
+    int quick = 0;
+    char sizes_arg[256] = "1000,9000";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--quick") == 0) quick = 1;
+        else if (strcmp(argv[i], "--sizes") == 0 && i + 1 < argc) snprintf(sizes_arg, sizeof sizes_arg, "%s", argv[++i]);
+        else { fprintf(stderr, "usage: cbench [--quick] [--sizes N,N...] | cbench serve | cbench waiter PID FD\n"); return 2; }
+    }
+    print_libvpoll_mode();
     const struct subject *all[] = {&EVENTFD, &LIBVPOLL, &REPLAY};
     int batches = quick ? 200 : 1000, wakeups = quick ? 300 : 1000;
     int64_t fan_ms = quick ? 300 : 1000;
     for (int k = 0; k < 3; k++) ctl_cost(all[k], batches);
     for (int k = 0; k < 2; k++) {
-        wake_latency(all[k], wakeups, 0);
-        wake_latency(all[k], wakeups, 1);
+        wake_latency(all[k], wakeups, 0, 0);
+        wake_latency(all[k], wakeups, 1, 0);
     }
     char *save, *tok;
     for (tok = strtok_r(sizes_arg, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {

@@ -83,12 +83,14 @@ public final class BenchMain {
             }
             int[] n = Arrays.stream(sizes.split(",")).mapToInt(Integer::parseInt).toArray();
             Harness harness = new Harness(r -> record(lines, r), quick, cbench);
-            for (int round = 0; round < rounds; round++) {
-                System.err.printf("bench: round %d of %d: C harness%n", round + 1, rounds);
-                runC(cbench, quick, sizes, lines);
-                System.err.printf("bench: round %d of %d: Java harness%n", round + 1, rounds);
-                harness.run(subjects, n);
+            try (CBench c = new CBench(cbench)) {
+                lines.addAll(c.banner());
+                for (int round = 0; round < rounds; round++) {
+                    System.err.printf("bench: round %d of %d (C and Java interleaved)%n", round + 1, rounds);
+                    harness.round(c, subjects, n, round == 0);
+                }
             }
+            harness.emitPooled();
             System.err.println("bench: JMH (ctl, creation)");
             for (Result r : jmh(quick, subjects)) {
                 record(lines, r);
@@ -163,29 +165,6 @@ public final class BenchMain {
         return found;
     }
 
-    private static void runC(Path cbench, boolean quick, String sizes, List<String> lines) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(cbench.toString(), "--sizes", sizes));
-        if (quick) {
-            cmd.add("--quick");
-        }
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-            String l;
-            while ((l = in.readLine()) != null) {
-                Result r = Result.parse(l);
-                if (r != null) {
-                    record(lines, r);
-                } else if (l.startsWith("INFO\t")) {
-                    lines.add(l);
-                }
-            }
-        }
-        int rc = p.waitFor();
-        if (rc != 0) {
-            throw new IOException(cbench + " failed with exit status " + rc);
-        }
-    }
-
     private static List<Result> jmh(boolean quick, List<String> subjects) throws RunnerException {
         ChainedOptionsBuilder ctl = new OptionsBuilder()
                 .include(CtlBenchmark.class.getName())
@@ -210,7 +189,9 @@ public final class BenchMain {
             double score = r.getPrimaryResult().getScore();
             if (bench.contains("CreateBenchmark")) {
                 int n = Integer.parseInt(r.getParams().getParam("n"));
-                out.add(new Result("create", subject, n, score * 1000.0 / n)); // ms per batch -> µs per fd
+                // The median batch, as cbench reports: single batches swing with the machine's load.
+                double median = r.getPrimaryResult().getStatistics().getPercentile(50);
+                out.add(new Result("jmh.create", subject, n, median * 1000.0 / n)); // ms per batch -> µs per fd
             } else {
                 out.add(new Result("jmh.ctl." + method.toLowerCase(Locale.ROOT), subject, 0, score));
             }

@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m"})
-@Warmup(iterations = 10)
-@Measurement(iterations = 9)
+@Warmup(iterations = 15)
+@Measurement(iterations = 15)
 public class CreateBenchmark {
     @Param({Subjects.JAVA_EVENTFD, Subjects.EMULATION, Subjects.FUSE})
     public String subject;

@@ -13,7 +13,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -44,30 +47,94 @@ final class Harness {
         sink.accept(new Result(metric, subject, param, value));
     }
 
-    void run(List<String> subjects, int[] sizes) throws IOException, InterruptedException {
-        int wakeups = quick ? 300 : 1000;
+    /** C subjects of cbench, by figure. */
+    static final List<String> C_CTL = List.of(Report.C_EVENTFD, Report.C_LIBVPOLL, Report.C_REPLAY);
+    static final List<String> C_WAKE = List.of(Report.C_EVENTFD, Report.C_LIBVPOLL);
+    static final List<String> C_FANOUT = List.of(Report.C_EVENTFD, Report.C_LIBVPOLL, Report.C_REPLAY);
+
+    /** Wake-up samples of every chunk and round, per "metric\tsubject". */
+    private final Map<String, List<Double>> pooled = new LinkedHashMap<>();
+
+    private void pool(String metric, String subject, double[] samples) {
+        List<Double> all = pooled.computeIfAbsent(metric + "\t" + subject, k -> new ArrayList<>());
+        for (double v : samples) {
+            all.add(v);
+        }
+    }
+
+    private void recordC(List<String> lines) {
+        for (String l : lines) {
+            Result r = Result.parse(l);
+            if (r != null) {
+                sink.accept(r);
+            } else if (l.startsWith("SAMPLES\t")) {
+                String[] f = l.split("\t");
+                pool(f[1], f[2], CBench.samples(l));
+            }
+        }
+    }
+
+    /**
+     * One round: every figure measured for the C subjects (through {@code cbench serve}) right
+     * next to the Java subjects; wake-ups in chunks that alternate between them.
+     */
+    void round(CBench c, List<String> subjects, int[] sizes, boolean first) throws IOException, InterruptedException {
+        int batches = quick ? 200 : 1000;
+        int chunk = quick ? 75 : 100;
+        int chunks = quick ? 2 : 2;
         long fanMillis = quick ? 300 : 1000;
-        List<String> ctlSubjects = new java.util.ArrayList<>(subjects);
+        List<String> ctlSubjects = new ArrayList<>(subjects);
         ctlSubjects.add(Subjects.JAVA_REPLAY);
-        for (String s : ctlSubjects) { // JIT warm-up of every change path, not recorded
-            ctlCost(s, 100, false);
+        if (first) {
+            for (String s : ctlSubjects) { // JIT warm-up of every change path, not recorded
+                ctlCost(s, 100, false);
+            }
+        }
+        for (String s : C_CTL) {
+            recordC(c.run("ctl " + s + " " + batches));
         }
         for (String s : ctlSubjects) {
-            ctlCost(s, quick ? 200 : 1000, true);
+            ctlCost(s, batches, true);
         }
-        for (String s : subjects) {
-            wakeThread(s, wakeups);
-            wakeProcess(s, wakeups);
-            wakeSelector(s, wakeups);
+        for (int k = 0; k < chunks; k++) {
+            for (String kind : new String[] {"thread", "process"}) {
+                for (String s : C_WAKE) {
+                    recordC(c.run("wake " + s + " " + kind + " " + chunk));
+                }
+                for (String s : subjects) {
+                    pool("wake." + kind, s, kind.equals("thread") ? wakeThread(s, chunk) : wakeProcess(s, chunk));
+                }
+            }
+            for (String s : subjects) {
+                pool("wake.selector", s, wakeSelector(s, chunk));
+            }
         }
         for (int n : sizes) {
+            for (String s : C_FANOUT) {
+                recordC(c.run("fanout " + s + " " + n + " " + fanMillis));
+            }
             for (String s : subjects) {
                 fanout(s, n, fanMillis);
             }
         }
+        for (String s : C_CTL) {
+            recordC(c.run("create " + s + " 1000 " + (quick ? 3 : 5)));
+        }
+        for (String s : subjects) {
+            creation(s, 1000, quick ? 3 : 5);
+        }
         for (String s : subjects) {
             memory(s, quick ? 1000 : Arrays.stream(sizes).max().orElse(1000));
         }
+    }
+
+    /** Emits median and 99th percentile of the pooled wake-up samples. */
+    void emitPooled() {
+        pooled.forEach((key, values) -> {
+            String[] k = key.split("\t");
+            double[] lat = values.stream().mapToDouble(Double::doubleValue).toArray();
+            emitLatency(k[0], k[1], lat);
+        });
     }
 
     private static void spin(long nanos) {
@@ -150,17 +217,17 @@ final class Harness {
     }
 
     /** A thread blocked in epoll_wait, woken by a change made on this thread. */
-    void wakeThread(String subject, int n) throws IOException, InterruptedException {
+    double[] wakeThread(String subject, int n) throws IOException, InterruptedException {
         try (Subjects.Handle h = Subjects.open(subject); Arena arena = Arena.ofShared()) {
             int epfd = Epoll.create(Epoll.EPOLL_CLOEXEC);
             try {
                 Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, h.fd(), Events.IN, 0, arena.allocate(Epoll.EVENT_SIZE));
                 MemorySegment out = arena.allocate(Epoll.EVENT_SIZE);
-                emitLatency("wake.thread", subject, crossThread(h, () -> {
+                return crossThread(h, () -> {
                     if (Epoll.wait(epfd, out, 1, 10_000) != 1) {
                         throw new IOException("no wake-up within 10 s");
                     }
-                }, n));
+                }, n);
             } finally {
                 Unistd.closeQuietly(epfd);
             }
@@ -168,15 +235,15 @@ final class Harness {
     }
 
     /** A thread blocked in Selector.select() on the fd's channel, woken by a change on this thread. */
-    void wakeSelector(String subject, int n) throws IOException, InterruptedException {
+    double[] wakeSelector(String subject, int n) throws IOException, InterruptedException {
         try (Subjects.Handle h = Subjects.open(subject); Selector selector = Selector.open()) {
             h.channel().configureBlocking(false).register(selector, SelectionKey.OP_READ);
-            emitLatency("wake.selector", subject, crossThread(h, () -> {
+            return crossThread(h, () -> {
                 if (selector.select(10_000) != 1) {
                     throw new IOException("no selection within 10 s");
                 }
                 selector.selectedKeys().clear();
-            }, n));
+            }, n);
         }
     }
 
@@ -235,7 +302,7 @@ final class Harness {
     }
 
     /** cbench's waiter in another process takes the fd (pidfd_getfd) and blocks in epoll_wait. */
-    void wakeProcess(String subject, int n) throws IOException, InterruptedException {
+    double[] wakeProcess(String subject, int n) throws IOException, InterruptedException {
         try (Subjects.Handle h = Subjects.open(subject)) {
             Process child = new ProcessBuilder(cbench.toString(), "waiter",
                     Long.toString(ProcessHandle.current().pid()), Integer.toString(h.fd()))
@@ -268,7 +335,7 @@ final class Harness {
                     child.destroyForcibly();
                 }
             }
-            emitLatency("wake.process", subject, lat);
+            return lat;
         }
     }
 
@@ -320,6 +387,42 @@ final class Harness {
             }
             Unistd.closeQuietly(epfd);
         }
+    }
+
+    /** cbench's creation: create n fds and register each with one epoll set; closing is not timed; the median batch. */
+    void creation(String subject, int n, int reps) throws IOException {
+        Subjects.Handle holder = Subjects.open(subject); // first-use setup (listener, mount) is not per fd
+        Subjects.Handle[] fds = new Subjects.Handle[n];
+        double[] per = new double[reps];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ev = arena.allocate(Epoll.EVENT_SIZE);
+            for (int rep = -1; rep < reps; rep++) { // one warm-up batch
+                int epfd = Epoll.create(Epoll.EPOLL_CLOEXEC);
+                try {
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < n; i++) {
+                        fds[i] = Subjects.open(subject);
+                        Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, fds[i].fd(), Events.IN, i, ev);
+                    }
+                    long t1 = System.nanoTime();
+                    if (rep >= 0) {
+                        per[rep] = (t1 - t0) / 1000.0 / n;
+                    }
+                } finally {
+                    for (int i = 0; i < n; i++) {
+                        if (fds[i] != null) {
+                            fds[i].close();
+                            fds[i] = null;
+                        }
+                    }
+                    Unistd.closeQuietly(epfd);
+                }
+            }
+        } finally {
+            holder.close();
+        }
+        Arrays.sort(per);
+        emit("create", subject, n, per[reps / 2]);
     }
 
     /** Heap (after full GCs) and descriptors held per fd, with n fds open. */
