@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED", "-Xms512m", "-Xmx512m"})
-@Warmup(iterations = 15)
+@Warmup(iterations = 30)
 @Measurement(iterations = 15)
 public class CreateBenchmark {
     @Param({Subjects.JAVA_EVENTFD, Subjects.EMULATION, Subjects.FUSE})

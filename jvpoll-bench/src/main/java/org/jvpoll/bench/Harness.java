@@ -121,7 +121,7 @@ final class Harness {
             recordC(c.run("create " + s + " 1000 " + (quick ? 3 : 5)));
         }
         for (String s : subjects) {
-            creation(s, 1000, quick ? 3 : 5);
+            creation(s, 1000, quick ? 3 : 5, first ? 15 : 1); // the JIT needs ~10,000 creations to settle
         }
         for (String s : subjects) {
             memory(s, quick ? 1000 : Arrays.stream(sizes).max().orElse(1000));
@@ -390,13 +390,13 @@ final class Harness {
     }
 
     /** cbench's creation: create n fds and register each with one epoll set; closing is not timed; the median batch. */
-    void creation(String subject, int n, int reps) throws IOException {
+    void creation(String subject, int n, int reps, int warmups) throws IOException {
         Subjects.Handle holder = Subjects.open(subject); // first-use setup (listener, mount) is not per fd
         Subjects.Handle[] fds = new Subjects.Handle[n];
         double[] per = new double[reps];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ev = arena.allocate(Epoll.EVENT_SIZE);
-            for (int rep = -1; rep < reps; rep++) { // one warm-up batch
+            for (int rep = -warmups; rep < reps; rep++) {
                 int epfd = Epoll.create(Epoll.EPOLL_CLOEXEC);
                 try {
                     long t0 = System.nanoTime();

@@ -280,7 +280,8 @@ final class Report {
 
         sb.append("## Creation cost and memory per fd\n\n");
         sb.append("Create 1,000 fds and register each with one epoll set (closing is not timed); µs per fd, the median"
-                + " batch, Java and C alike (the JMH column: `CreateBenchmark`, single-shot batches after 15 warm-up batches,"
+                + " batch after warm-up (Java: 15 batches in the first round, since the JIT needs about 10,000 creations to"
+                + " settle), Java and C alike (the JMH column: `CreateBenchmark`, single-shot batches after 30 warm-up batches,"
                 + " the median, run after the harness). Memory: Java"
                 + " heap retained per open fd (used heap after full GCs, before and after opening N) and kernel descriptors"
                 + " per fd (entries in /proc/self/fd).\n\n");
