@@ -116,8 +116,10 @@ public final class BenchMain {
                 + " hold 1 descriptor per fd. 100,000 fds are possible only inside a qemu guest (bin/vm-test's kernels), where"
                 + " the limit can be raised; not measured here.\n");
         notes.append("- Rounds: ").append(info(lines, "rounds", "?")).append(quick ? " (quick mode: short, noisy)" : "")
-             .append(", the C and Java harnesses alternating; each figure is the median over rounds. Wake-up tests pin"
-                     + " the waker to one CPU and the waiter to another (both sides, C and Java).\n");
+             .append("; in each, every figure is measured for the C subjects and right after for the Java ones (wake-ups"
+                     + " in alternating chunks of 100 samples, 75 in quick mode). Wake-up percentiles come from the samples of all chunks and"
+                     + " rounds; every other figure is the median over rounds. Wake-up tests pin the waker to one CPU and"
+                     + " the waiter to another (C and Java alike).\n");
         List<Result> results = new ArrayList<>();
         for (String l : lines) {
             Result r = Result.parse(l);

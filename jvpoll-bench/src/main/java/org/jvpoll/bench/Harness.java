@@ -81,7 +81,7 @@ final class Harness {
     void round(CBench c, List<String> subjects, int[] sizes, boolean first) throws IOException, InterruptedException {
         int batches = quick ? 200 : 1000;
         int chunk = quick ? 75 : 100;
-        int chunks = quick ? 2 : 2;
+        int chunks = 2;
         long fanMillis = quick ? 300 : 1000;
         List<String> ctlSubjects = new ArrayList<>(subjects);
         ctlSubjects.add(Subjects.JAVA_REPLAY);
