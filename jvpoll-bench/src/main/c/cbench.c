@@ -155,8 +155,33 @@ static double median(double *v, int n) { qsort(v, n, sizeof *v, cmp_double); ret
 
 /* ---- ctl cost: BATCH fds, time BATCH changes of one kind; untimed reset; median of batches ---- */
 
+/* An idle second thread, for measuring as a multi-threaded process (a JVM always is): the kernel
+ * then takes and drops a reference on the file at every system call on an fd (fdget), which a
+ * single-threaded process skips. */
+static int idle_pipe[2];
+static void *idle_main(void *arg) {
+    char c;
+    (void) arg;
+    while (read(idle_pipe[0], &c, 1) < 0 && errno == EINTR) { }
+    return NULL;
+}
+
 enum change { ADD, DEL, SET, NOCHANGE };
-static void ctl_cost(const struct subject *s, int batches) {
+static void ctl_cost_as(const struct subject *s, int batches, const char *name);
+static void ctl_cost(const struct subject *s, int batches) { ctl_cost_as(s, batches, s->name); }
+static void ctl_cost_threaded(const struct subject *s, int batches) {
+    pthread_t idle;
+    if (pipe2(idle_pipe, O_CLOEXEC) < 0) die("pipe");
+    pthread_create(&idle, NULL, idle_main, NULL);
+    char name[96];
+    snprintf(name, sizeof name, "%s-mt", s->name);
+    ctl_cost_as(s, batches, name);
+    if (write(idle_pipe[1], "q", 1) != 1) die("write(idle)");
+    pthread_join(idle, NULL);
+    close(idle_pipe[0]);
+    close(idle_pipe[1]);
+}
+static void ctl_cost_as(const struct subject *s, int batches, const char *name) {
     int fds[BATCH];
     for (int i = 0; i < BATCH; i++) fds[i] = s->create();
     static const char *names[] = {"ctl.add", "ctl.del", "ctl.set", "ctl.nochange"};
@@ -182,7 +207,7 @@ static void ctl_cost(const struct subject *s, int batches) {
                 if (kind != DEL) s->del(fds[i]);
             }
         }
-        result(names[kind], s->name, 0, median(per, batches));
+        result(names[kind], name, 0, median(per, batches));
     }
     free(per);
     for (int i = 0; i < BATCH; i++) s->destroy(fds[i]);
@@ -390,12 +415,13 @@ static const struct subject *by_name(const char *name) {
 
 /* bin/bench drives this mode to interleave C and Java measurements finely (so load from
  * elsewhere on the machine hits both alike). One command a line, its output ends with DONE:
- *   ctl SUBJECT BATCHES | wake SUBJECT thread|process N | fanout SUBJECT N MILLIS | create SUBJECT N REPS */
+ *   ctl SUBJECT BATCHES | ctl-mt SUBJECT BATCHES (with an idle second thread) | wake SUBJECT thread|process N | fanout SUBJECT N MILLIS | create SUBJECT N REPS */
 static int serve(void) {
     char line[256], cmd[32], name[64], kind[32];
     long a, b;
     while (fgets(line, sizeof line, stdin)) {
-        if (sscanf(line, "ctl %63s %ld", name, &a) == 2) ctl_cost(by_name(name), (int) a);
+        if (sscanf(line, "ctl-mt %63s %ld", name, &a) == 2) ctl_cost_threaded(by_name(name), (int) a);
+        else if (sscanf(line, "ctl %63s %ld", name, &a) == 2) ctl_cost(by_name(name), (int) a);
         else if (sscanf(line, "wake %63s %31s %ld", name, kind, &a) == 3) wake_latency(by_name(name), (int) a, strcmp(kind, "process") == 0, 1);
         else if (sscanf(line, "fanout %63s %ld %ld", name, &a, &b) == 3) fanout(by_name(name), (int) a, b);
         else if (sscanf(line, "create %63s %ld %ld", name, &a, &b) == 3) creation(by_name(name), (int) a, (int) b);

@@ -93,6 +93,9 @@ final class Harness {
         for (String s : C_CTL) {
             recordC(c.run("ctl " + s + " " + batches));
         }
+        for (String s : List.of(Report.C_EVENTFD, Report.C_REPLAY)) { // as a multi-threaded process, like a JVM
+            recordC(c.run("ctl-mt " + s + " " + batches));
+        }
         for (String s : ctlSubjects) {
             ctlCost(s, batches, true);
         }

@@ -15,6 +15,9 @@ final class Report {
     static final String C_EVENTFD = "c-eventfd";
     static final String C_LIBVPOLL = "c-libvpoll";
     static final String C_REPLAY = "c-replay-jvpoll-emulation";
+    /** The same, measured while the C process has a second (idle) thread, as a JVM always has. */
+    static final String C_EVENTFD_MT = "c-eventfd-mt";
+    static final String C_REPLAY_MT = "c-replay-jvpoll-emulation-mt";
 
     /** Where and how the run was made, for the report's header. */
     record Context(String command, String machine, String libvpollMode, String loadBefore, String loadAfter,
@@ -44,7 +47,7 @@ final class Report {
     static final List<String> JMH_CTL_METRICS = List.of("jmh.ctl.addthendel", "jmh.ctl.setthendel", "jmh.ctl.nochange");
     static final List<String> WAKE_METRICS = List.of("wake.thread.p50", "wake.thread.p99", "wake.process.p50",
             "wake.process.p99", "wake.selector.p50", "wake.selector.p99");
-    static final List<String> SUBJECTS = List.of(C_EVENTFD, C_LIBVPOLL, C_REPLAY, Subjects.JAVA_EVENTFD,
+    static final List<String> SUBJECTS = List.of(C_EVENTFD, C_EVENTFD_MT, C_LIBVPOLL, C_REPLAY, C_REPLAY_MT, Subjects.JAVA_EVENTFD,
             Subjects.JAVA_REPLAY, Subjects.EMULATION, Subjects.FUSE);
 
     private final Map<Result.Key, Double> m;
@@ -155,8 +158,12 @@ final class Report {
                 + " is skipped when only IN moves, see [design.md](design.md)); libvpoll's emulation needs more work per"
                 + " change on its socketpair. jvpoll's overhead over the very same system call splits in two: the FFM"
                 + " downcall itself (java-eventfd / c-eventfd = ").append(ratio("ctl.add", Subjects.JAVA_EVENTFD, C_EVENTFD, 0))
-          .append(" for a raise) — a JDK cost jvpoll cannot remove (in a probe, `Linker.Option.critical` made no"
-                + " measurable difference) — and jvpoll's own logic (jvpoll-emulation / java-replay = ")
+          .append(" for a raise; against a C process that also has a second thread, java-eventfd / c-eventfd-mt = ")
+          .append(ratio("ctl.add", Subjects.JAVA_EVENTFD, C_EVENTFD_MT, 0))
+          .append(": part of the gap is the kernel's per-call file reference counting in any multi-threaded process) —"
+                + " a cost jvpoll cannot remove (in a probe, `Linker.Option.critical` and passing addresses as plain"
+                + " longs made no measurable difference; a downcall without a descriptor argument, getppid, costs only"
+                + " about 10 ns more than from C) — and jvpoll's own logic (jvpoll-emulation / java-replay = ")
           .append(ratio("ctl.add", Subjects.EMULATION, Subjects.JAVA_REPLAY, 0)).append(" for a raise): pinning the fd"
                 + " against a concurrent close (two atomic operations), the per-fd lock that keeps the state exact under"
                 + " concurrent ctl (two more), argument checks and two thread-local lookups. So the 10% target is ")
@@ -228,6 +235,8 @@ final class Report {
             sb.append(ctx.notes());
         }
         sb.append("\nSubjects: `c-eventfd` a raw eventfd in C (write raises IN, read clears it: the floor, one system call);"
+                + " `c-eventfd-mt` and `c-replay-jvpoll-emulation-mt` the same while the C process has a second, idle thread"
+                + " (as a JVM always has: the kernel then counts references on the file at each system call on an fd);"
                 + " `c-libvpoll` Debian's libvpoll (`vpoll_ctl`); `c-replay-jvpoll-emulation` the exact system calls jvpoll's"
                 + " emulation makes, issued from C (creation: a loopback TCP connection, the reservoir byte, A's send queue"
                 + " stuffed to clear OUT; a change of IN: one setsockopt SO_RCVLOWAT); `java-eventfd` the raw eventfd"
@@ -246,6 +255,9 @@ final class Report {
                 new Comparison("jvpoll-emulation / java-replay (jvpoll's own logic over its syscalls through FFM)", Subjects.EMULATION, Subjects.JAVA_REPLAY, 1.10, false),
                 new Comparison("java-eventfd / c-eventfd (an FFM downcall over one syscall)", Subjects.JAVA_EVENTFD, C_EVENTFD, 1.10, false),
                 new Comparison("java-replay / c-replay (FFM on the emulation's syscall)", Subjects.JAVA_REPLAY, C_REPLAY, 1.10, false),
+                new Comparison("jvpoll-emulation / c-replay-mt (both processes multi-threaded)", Subjects.EMULATION, C_REPLAY_MT, 1.10, false),
+                new Comparison("java-eventfd / c-eventfd-mt (both processes multi-threaded)", Subjects.JAVA_EVENTFD, C_EVENTFD_MT, 1.10, false),
+                new Comparison("c-eventfd-mt / c-eventfd (the kernel's cost of a second thread)", C_EVENTFD_MT, C_EVENTFD, Comparison.NONE, false),
                 new Comparison("jvpoll-emulation / c-eventfd", Subjects.EMULATION, C_EVENTFD, Comparison.NONE, false),
                 new Comparison("c-libvpoll / c-eventfd", C_LIBVPOLL, C_EVENTFD, Comparison.NONE, false),
                 new Comparison("c-replay / c-eventfd", C_REPLAY, C_EVENTFD, Comparison.NONE, false),
