@@ -132,6 +132,11 @@ public final class BenchMain {
                 info(lines, "fd-limit", fdLimit), notes.toString()));
         Path plotDir = out.toAbsolutePath().getParent().resolve("benchmarks");
         Files.createDirectories(plotDir);
+        try (var old = Files.newDirectoryStream(plotDir, "*.svg")) { // plots of an earlier report may be gone from this one
+            for (Path f : old) {
+                Files.delete(f);
+            }
+        }
         for (var e : report.plots.entrySet()) {
             Files.writeString(plotDir.resolve(e.getKey()), e.getValue());
         }

@@ -51,6 +51,22 @@ final class Report {
             Subjects.JAVA_REPLAY, Subjects.EMULATION, Subjects.FUSE);
 
     private final Map<Result.Key, Double> m;
+    /** One colour per subject, the same in every plot: C in greys and blues, Java in greens, jvpoll in orange and red. */
+    static String colour(String subject) {
+        return switch (subject) {
+            case C_EVENTFD -> "#9e9e9e";
+            case C_EVENTFD_MT -> "#c7c7c7";
+            case C_LIBVPOLL -> "#4e79a7";
+            case C_REPLAY -> "#76b7b2";
+            case C_REPLAY_MT -> "#a5d5d1";
+            case Subjects.JAVA_EVENTFD -> "#59a14f";
+            case Subjects.JAVA_REPLAY -> "#8cd17d";
+            case Subjects.EMULATION -> "#f28e2b";
+            case Subjects.FUSE -> "#e15759";
+            default -> "#b07aa1";
+        };
+    }
+
     /** File name to SVG text, written next to the markdown by the caller. */
     final Map<String, String> plots = new LinkedHashMap<>();
 
@@ -102,13 +118,25 @@ final class Report {
         }
         sb.append('\n');
         ratios(sb, metrics, param, comparisons);
+        // Tails get their own plot: at a common scale they would flatten the medians.
+        List<String> tails = metrics.stream().filter(x -> x.endsWith(".p99")).toList();
+        List<String> bodies = metrics.stream().filter(x -> !x.endsWith(".p99")).toList();
+        plot(sb, unit, bodies, subjects, param, plotFile, tails.isEmpty() ? plotTitle : plotTitle + " — median");
+        if (!tails.isEmpty()) {
+            plot(sb, unit, tails, subjects, param, plotFile.replace(".svg", "-p99.svg"), plotTitle + " — 99th percentile");
+        }
+    }
+
+    private void plot(StringBuilder sb, String unit, List<String> metrics, List<String> subjects, long param,
+                      String plotFile, String plotTitle) {
         double[][] values = new double[metrics.size()][subjects.size()];
         for (int g = 0; g < metrics.size(); g++) {
             for (int s = 0; s < subjects.size(); s++) {
                 values[g][s] = get(metrics.get(g), subjects.get(s), param);
             }
         }
-        plots.put(plotFile, Svg.groupedBars(plotTitle, unit, metrics.stream().map(Report::shortName).toList(), subjects, values));
+        plots.put(plotFile, Svg.groupedBars(plotTitle, unit, metrics.stream().map(Report::shortName).toList(), subjects, values,
+                subjects.stream().map(Report::colour).toList()));
         sb.append("![").append(plotTitle).append("](benchmarks/").append(plotFile).append(")\n\n");
     }
 
@@ -322,7 +350,8 @@ final class Report {
         }
         sb.append('\n');
         plots.put("fanout.svg", Svg.groupedBars("fan-out: delivered events/s by N (higher is better)", "events/s",
-                sizes.stream().map(n -> String.format(Locale.ROOT, "N=%,d", n)).toList(), fanSubjects, fanValues));
+                sizes.stream().map(n -> String.format(Locale.ROOT, "N=%,d", n)).toList(), fanSubjects, fanValues,
+                fanSubjects.stream().map(Report::colour).toList()));
         sb.append("![fan-out](benchmarks/fanout.svg)\n\n");
 
         sb.append("## Creation cost and memory per fd\n\n");
@@ -357,7 +386,7 @@ final class Report {
             createValues[0][s] = get("create", createSubjects.get(s), 1000);
         }
         plots.put("create.svg", Svg.groupedBars("create + register, µs per fd (lower is better)", "µs per fd",
-                List.of("N=1,000"), createSubjects, createValues));
+                List.of("N=1,000"), createSubjects, createValues, createSubjects.stream().map(Report::colour).toList()));
         sb.append("![creation](benchmarks/create.svg)\n\n");
         notes(sb);
         return sb.toString();

@@ -11,13 +11,27 @@ import java.util.Locale;
 final class Svg {
     private Svg() {}
 
-    /** Colours per series, in order: C baselines grey and blue, jvpoll in greens and orange. */
-    static final String[] COLOURS = {"#9e9e9e", "#4e79a7", "#59a14f", "#f28e2b", "#76b7b2", "#e15759", "#b07aa1"};
+    /** Default colours per series, in order. */
+    static final String[] COLOURS = {"#9e9e9e", "#4e79a7", "#59a14f", "#f28e2b", "#76b7b2", "#e15759", "#b07aa1",
+            "#edc948", "#ff9da7"};
+
+    static String groupedBars(String title, String unit, List<String> groups, List<String> series, double[][] values) {
+        List<String> colours = new java.util.ArrayList<>();
+        for (int i = 0; i < series.size(); i++) {
+            colours.add(COLOURS[i % COLOURS.length]);
+        }
+        return groupedBars(title, unit, groups, series, values, colours);
+    }
 
     /**
      * @param values {@code values[group][series]}, NaN where a series has no figure in a group
+     * @param colours one fill colour per series
      */
-    static String groupedBars(String title, String unit, List<String> groups, List<String> series, double[][] values) {
+    static String groupedBars(String title, String unit, List<String> groups, List<String> series, double[][] values,
+                              List<String> colours) {
+        if (colours.size() != series.size()) {
+            throw new IllegalArgumentException(colours.size() + " colours for " + series.size() + " series");
+        }
         if (values.length != groups.size()) {
             throw new IllegalArgumentException(values.length + " value rows for " + groups.size() + " groups");
         }
@@ -69,7 +83,7 @@ final class Svg {
                 double x = x0 + s * barW;
                 double y = top + plotH - h;
                 sb.append(String.format(Locale.ROOT, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%d\" height=\"%.1f\" fill=\"%s\">"
-                        + "<title>%s, %s: %s %s</title></rect>%n", x, y, barW - 2, h, COLOURS[s % COLOURS.length],
+                        + "<title>%s, %s: %s %s</title></rect>%n", x, y, barW - 2, h, colours.get(s),
                         escape(series.get(s)), escape(groups.get(g)), escape(format(v)), escape(unit)));
                 sb.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"9\" text-anchor=\"start\" "
                         + "transform=\"rotate(-90 %.1f %.1f)\">%s</text>%n", x + barW / 2.0 + 3, y - 3,
@@ -83,7 +97,7 @@ final class Svg {
         for (int s = 0; s < series.size(); s++) {
             int y = top + plotH + 36 + 18 * s;
             sb.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" fill=\"%s\"/>"
-                    + "<text x=\"%d\" y=\"%d\">%s</text>%n", left, y - 10, COLOURS[s % COLOURS.length], left + 18, y,
+                    + "<text x=\"%d\" y=\"%d\">%s</text>%n", left, y - 10, colours.get(s), left + 18, y,
                     escape(series.get(s))));
         }
         sb.append("</svg>\n");

@@ -98,6 +98,6 @@ class ReportTest {
         assertTrue(Report.loaded("99 1 1"));
         assertTrue(!Report.loaded("0.00 1 1"));
         assertTrue(!Report.loaded("unknown"));
-        assertEquals(List.of("ctl.svg", "wakeup.svg", "fanout.svg", "create.svg"), List.copyOf(report.plots.keySet()));
+        assertEquals(List.of("ctl.svg", "wakeup.svg", "wakeup-p99.svg", "fanout.svg", "create.svg"), List.copyOf(report.plots.keySet()));
     }
 }
