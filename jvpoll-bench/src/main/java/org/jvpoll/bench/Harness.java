@@ -120,11 +120,15 @@ final class Harness {
                 fanout(s, n, fanMillis);
             }
         }
-        for (String s : C_CTL) {
-            recordC(c.run("create " + s + " 1000 " + (quick ? 3 : 5)));
-        }
-        for (String s : subjects) {
-            creation(s, 1000, quick ? 3 : 5, first ? 15 : 1); // the JIT needs ~10,000 creations to settle
+        for (int n : sizes) {
+            int reps = n > 1000 ? 3 : quick ? 3 : 5;
+            for (String s : C_CTL) {
+                recordC(c.run("create " + s + " " + n + " " + reps));
+            }
+            for (String s : subjects) {
+                // the JIT needs ~10,000 creations to settle: warm up in the first round
+                creation(s, n, reps, first ? Math.max(1, 15_000 / n) : 1);
+            }
         }
         for (String s : subjects) {
             memory(s, quick ? 1000 : Arrays.stream(sizes).max().orElse(1000));

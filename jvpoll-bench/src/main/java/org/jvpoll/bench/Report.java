@@ -355,13 +355,19 @@ final class Report {
         sb.append("![fan-out](benchmarks/fanout.svg)\n\n");
 
         sb.append("## Creation cost and memory per fd\n\n");
-        sb.append("Create 1,000 fds and register each with one epoll set (closing is not timed); µs per fd, the median"
+        sb.append("Create N fds and register each with one epoll set (closing is not timed); µs per fd, the median"
                 + " batch after warm-up (Java: 15 batches in the first round, since the JIT needs about 10,000 creations to"
                 + " settle), Java and C alike (the JMH column: `CreateBenchmark`, single-shot batches after 30 warm-up batches,"
                 + " the median, run after the harness). Memory: Java"
                 + " heap retained per open fd (used heap after full GCs, before and after opening N) and kernel descriptors"
                 + " per fd (entries in /proc/self/fd).\n\n");
-        sb.append("| subject | create + register (µs per fd) | x c-eventfd | JMH cross-check (µs per fd) | heap per fd | descriptors per fd |\n|---|---|---|---|---|---|\n");
+        TreeSet<Long> createSizes = new TreeSet<>();
+        m.keySet().stream().filter(k -> k.metric().equals("create")).forEach(k -> createSizes.add(k.param()));
+        sb.append("| subject |");
+        createSizes.forEach(n -> sb.append(String.format(Locale.ROOT, " create + register, N = %,d (µs per fd) |", n)));
+        sb.append(" x c-eventfd (N = 1,000) | JMH cross-check, N = 1,000 (µs per fd) | heap per fd | descriptors per fd |\n|---|");
+        createSizes.forEach(n -> sb.append("---|"));
+        sb.append("---|---|---|---|\n");
         List<String> createSubjects = new ArrayList<>();
         for (String s : SUBJECTS) {
             double c = get("create", s, 1000);
@@ -369,11 +375,13 @@ final class Report {
                     .findFirst().orElse(null);
             Result.Key fdKey = m.keySet().stream().filter(k -> k.metric().equals("memory.fds") && k.subject().equals(s))
                     .findFirst().orElse(null);
-            if (Double.isNaN(c) && heapKey == null && fdKey == null) {
+            if (createSizes.stream().allMatch(n -> Double.isNaN(get("create", s, n))) && heapKey == null && fdKey == null) {
                 continue;
             }
             createSubjects.add(s);
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s | %s |%n", s, fmt(c), c / get("create", C_EVENTFD, 1000),
+            sb.append("| ").append(s).append(" |");
+            createSizes.forEach(n -> sb.append(' ').append(fmt(get("create", s, n))).append(" |"));
+            sb.append(String.format(Locale.ROOT, " %.2f | %s | %s | %s |%n", c / get("create", C_EVENTFD, 1000),
                     fmt(get("jmh.create", s, 1000)),
                     heapKey == null ? "–" : fmt(m.get(heapKey)) + " B (N = " + heapKey.param() + ")",
                     fdKey == null ? "–" : fmt(m.get(fdKey))));
@@ -381,12 +389,17 @@ final class Report {
         double cr = get("create", Subjects.EMULATION, 1000) / get("create", C_LIBVPOLL, 1000);
         sb.append(String.format(Locale.ROOT, "%njvpoll-emulation / c-libvpoll, create + register: %.2f (target < 1: %s).%n%n",
                 cr, Double.isNaN(cr) ? "not measured" : cr < 1 ? "met" : "**missed**"));
-        double[][] createValues = new double[1][createSubjects.size()];
-        for (int s = 0; s < createSubjects.size(); s++) {
-            createValues[0][s] = get("create", createSubjects.get(s), 1000);
+        double[][] createValues = new double[createSizes.size()][createSubjects.size()];
+        int ci = 0;
+        for (long n : createSizes) {
+            for (int s = 0; s < createSubjects.size(); s++) {
+                createValues[ci][s] = get("create", createSubjects.get(s), n);
+            }
+            ci++;
         }
         plots.put("create.svg", Svg.groupedBars("create + register, µs per fd (lower is better)", "µs per fd",
-                List.of("N=1,000"), createSubjects, createValues, createSubjects.stream().map(Report::colour).toList()));
+                createSizes.stream().map(n -> String.format(Locale.ROOT, "N=%,d", n)).toList(), createSubjects, createValues,
+                createSubjects.stream().map(Report::colour).toList()));
         sb.append("![creation](benchmarks/create.svg)\n\n");
         notes(sb);
         return sb.toString();

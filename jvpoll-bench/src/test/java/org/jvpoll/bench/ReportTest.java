@@ -38,6 +38,16 @@ class ReportTest {
     }
 
     @Test
+    void parsesCbenchSampleLines() {
+        double[] v = CBench.samples("SAMPLES\twake.thread\tc-libvpoll\t17.901,17.772,56.480");
+        assertEquals(3, v.length);
+        assertEquals(56.48, v[2]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CBench.samples("RESULT\tctl.add\tc-libvpoll\t0\t1"));
+        assertTrue(e.getMessage().contains("expected SAMPLES"), e.getMessage());
+    }
+
+    @Test
     void mediansAreTakenPerFigureOverRounds() {
         List<Result> rounds = List.of(new Result("fanout", "c-eventfd", 1000, 3),
                 new Result("fanout", "c-eventfd", 1000, 1), new Result("fanout", "c-eventfd", 1000, 2),
