@@ -450,10 +450,11 @@ final class EmulationBackend implements VpollBackend {
                     Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
                 }
             }
-            if (((from ^ to) & ~IN) == 0 && ((from | to) & PRI) == 0 && reservoirLanded) {
-                // Only SO_RCVLOWAT moved (or nothing did), over a reservoir byte known to be in A's
-                // queue: tcp_poll() reads both synchronously, so the new mask is already what every
-                // waiter sees and poll(2) would only repeat it (half the cost of an IN change).
+            if (((from ^ to) & ~IN) == 0 && ((from | to) & ~(IN | OUT)) == 0 && reservoirLanded) {
+                // Only socket options moved (SO_RCVLOWAT for IN; a re-signal of OUT sets SO_SNDBUF
+                // again), over a reservoir byte known to be in A's queue: tcp_poll() reads them
+                // synchronously, so the new mask is already what every waiter sees and poll(2) would
+                // only repeat it (half the cost of an IN change).
                 return;
             }
             confirm(a, closure(to));
