@@ -50,7 +50,7 @@ COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=
  -Djvpoll.require.backend=eventfd \
  -jar $CONSOLE execute --disable-banner --details=tree --disable-ansi-colors \
  --class-path jvpoll-core/target/classes:jvpoll-core/target/test-classes $SELECT"
-sed -e "s|@MODULES@||" -e "s|@REPO@|$VM_ROOT|" -e "s|@COMMAND@|$COMMAND|" \
+sed -e "s|@MODULES@||g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
     "$VM_ROOT/vm/guest-init.sh" > "$INITRD_DIR/init"
 chmod +x "$INITRD_DIR/init"
 (cd "$INITRD_DIR" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$VM_OUT/initrd-eventfd.gz")

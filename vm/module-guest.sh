@@ -56,7 +56,7 @@ COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=
  -Djvpoll.require.backend=dev-vpoll -Djvpoll.vm.peer=$VM_OUT/vpoll_peer \
  -jar $CONSOLE execute --disable-banner --details=tree --disable-ansi-colors \
  --class-path jvpoll-core/target/classes:jvpoll-core/target/test-classes $SELECT"
-sed -e "s|@MODULES@|$MODULES vpoll|" -e "s|@REPO@|$VM_ROOT|" -e "s|@COMMAND@|$COMMAND|" \
+sed -e "s|@MODULES@|$MODULES vpoll|g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
     "$VM_ROOT/vm/guest-init.sh" > "$INITRD_DIR/init"
 chmod +x "$INITRD_DIR/init"
 (cd "$INITRD_DIR" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$VM_OUT/initrd-module.gz")

@@ -96,7 +96,6 @@ static int replay_create(void) {
         memset(&replay_addr, 0, sizeof replay_addr);
         replay_addr.sin_family = AF_INET;
         replay_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        setint(replay_listener, SOL_SOCKET, SO_RCVBUF, 1); /* B inherits it: a closed window from the start */
         if (bind(replay_listener, (struct sockaddr *) &replay_addr, sizeof replay_addr) < 0) die("bind");
         if (listen(replay_listener, 128) < 0) die("listen");
         getsockname(replay_listener, (struct sockaddr *) &replay_addr, &len);
@@ -117,6 +116,7 @@ static int replay_create(void) {
     }
     replay_peer[a] = b;
     setint(b, IPPROTO_TCP, TCP_NODELAY, 1);
+    setint(b, SOL_SOCKET, SO_RCVBUF, 1);
     if (send(b, "r", 1, MSG_DONTWAIT) != 1) die("send(reservoir)");
     int inq = 0;
     while (ioctl(a, SIOCINQ, &inq) == 0 && inq < 1) { }

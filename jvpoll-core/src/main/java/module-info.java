@@ -1,7 +1,8 @@
 /**
  * jvpoll: file descriptors whose poll/select/epoll events are set from Java.
  *
- * <p>Only {@code org.jvpoll} is exported. The backends ({@code org.jvpoll.backend}), the
+ * <p>Only {@code org.jvpoll} and {@code org.jvpoll.wait} (poll, select and epoll over any fd)
+ * are exported. The backends ({@code org.jvpoll.backend}), the
  * system-call layer ({@code org.jvpoll.syscall}) and the command-line tool
  * ({@code org.jvpoll.cli}) are internal to the module.
  *
@@ -16,4 +17,5 @@ module org.jvpoll {
     requires jdk.net;
 
     exports org.jvpoll;
+    exports org.jvpoll.wait;
 }

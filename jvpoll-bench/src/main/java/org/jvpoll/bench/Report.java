@@ -199,7 +199,7 @@ final class Report {
           .append(" for jvpoll's own logic, and missed once the FFM downcall is counted, by the cost of the JDK's"
                 + " Java-to-native transition.\n");
         sb.append("- **creation**: an emulated fd is a loopback TCP connection (socket, three setsockopt, connect,"
-                + " getsockname, accept4, TCP_NODELAY on the peer, the reservoir byte, SIOCINQ, the send queue stuffed to"
+                + " getsockname, accept4, two setsockopt on the peer, the reservoir byte, SIOCINQ, the send queue stuffed to"
                 + " clear OUT, poll):"
                 + " the same system calls made from C cost ").append(fmt(get("create", C_REPLAY, 1000)))
           .append(" µs per fd against libvpoll's socketpair at ").append(fmt(get("create", C_LIBVPOLL, 1000)))

@@ -47,7 +47,8 @@ import org.jvpoll.syscall.Unistd;
  *
  * <p>Every change is confirmed with poll(2) on A before ctl returns, so the reported mask is what
  * every waiter sees; a change of IN alone needs no poll, since tcp_poll() reads SO_RCVLOWAT
- * synchronously over a reservoir byte known to be there. What TCP cannot express (NVAL, RDBAND, WRBAND, MSG, bits above 0x2000, clearing
+ * synchronously over a reservoir byte known to be there. What TCP cannot express (NVAL, RDBAND,
+ * WRBAND, MSG, bits above 0x2000, clearing
  * RDHUP or HUP, raising ERR while OUT stays clear, PRI after RDHUP) is refused with
  * {@link UnsupportedEventsException} before anything changes.
  */
@@ -66,6 +67,7 @@ final class EmulationBackend implements VpollBackend {
     private static final int SNDBUF_OPEN = 1 << 20;
     private static final int SNDBUF_SHUT = 1; // the kernel raises it to SOCK_MIN_SNDBUF (4608)
     private static final int FILL_CHUNK = 4096;
+    private static final int SHUT_RD = 0;
     private static final int TIMESTAMP_FLAGS = Sockets.SOF_TIMESTAMPING_TX_SOFTWARE
             | Sockets.SOF_TIMESTAMPING_SOFTWARE | Sockets.SOF_TIMESTAMPING_OPT_TSONLY;
 
@@ -141,10 +143,6 @@ final class EmulationBackend implements VpollBackend {
             }
             int l = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | Sockets.SOCK_NONBLOCK, 0);
             try {
-                // B inherits the listener's tiny receive buffer, so the window it advertises in the
-                // handshake is tiny too: A's filler then waits in A's send queue behind a closed
-                // window instead of being sent, dropped by B and retransmitted again and again.
-                Sockets.setInt(l, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, 1, s.intBuf, "SO_RCVBUF");
                 Sockets.sockaddrIn(ADDRESS, Sockets.INADDR_LOOPBACK, 0);
                 Sockets.bind(l, ADDRESS);
                 Sockets.listen(l, 128);
@@ -169,6 +167,7 @@ final class EmulationBackend implements VpollBackend {
             Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, LOWAT_NEVER, s.intBuf, "SO_RCVLOWAT");
             b = connectPair(a, s);
             Sockets.setInt(b, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1, s.intBuf, "TCP_NODELAY");
+            Sockets.setInt(b, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, 1, s.intBuf, "SO_RCVBUF");
             // The reservoir byte that SO_RCVLOWAT turns into IN.
             s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'r');
             sendAll(b, s.data, 1, 0, "send(reservoir)");
@@ -253,6 +252,8 @@ final class EmulationBackend implements VpollBackend {
         private volatile int state;
         /** Whether A holds data B has not read (needed while OUT is clear). */
         private boolean stuck;
+        /** Timestamps raised into A's error queue since it was last drained (ERR re-signals keep it at most 2). */
+        private int errQueued;
         /**
          * Whether A's receive queue surely holds the reservoir byte: true from creation (which
          * waits for it), false while a byte clearPri sent may still be in flight, true again once
@@ -392,17 +393,23 @@ final class EmulationBackend implements VpollBackend {
             } else if ((set & RDHUP) != 0) {
                 set &= ~IN;
             }
-            boolean woke = false;
+            // Which wake-ups this change made: TCP wakes with a key (IN|PRI, OUT), a shutdown or an
+            // error report wakes every epoll waiter.
+            boolean wokeRead = false;
+            boolean wokeWrite = false;
+            boolean wokeAll = false;
             if ((set & OUT) != 0) {
                 Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
-                woke = true;
+                wokeWrite = true;
             }
             if ((set & ERR) != 0) {
                 raiseErr(a, s);
-                woke = true;
+                errQueued = 1;
+                wokeAll = true;
             }
             if ((clear & ERR) != 0) {
                 drainErrorQueue(a, s);
+                errQueued = 0;
             }
             if ((set & (IN | PRI)) == (IN | PRI)) {
                 // Both at once: with SO_RCVLOWAT 2, A turns readable exactly when the urgent byte
@@ -413,19 +420,19 @@ final class EmulationBackend implements VpollBackend {
                 sendAll(b, s.data, 1, Sockets.MSG_OOB, "send(MSG_OOB)");
                 awaitEvent(a, PRI);
                 set &= ~PRI; // IN is completed below by SO_RCVLOWAT 1
-                woke = true;
+                wokeRead = true;
             }
             if ((set & PRI) != 0) {
                 s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'p');
                 sendAll(b, s.data, 1, Sockets.MSG_OOB, "send(MSG_OOB)");
-                woke = true;
+                wokeRead = true;
             }
             if ((clear & PRI) != 0) {
                 clearPri(a, (to & RDHUP) != 0, s);
             }
             if ((set & IN) != 0) {
                 Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, s.intBuf, "SO_RCVLOWAT");
-                woke = true;
+                wokeRead = true;
             }
             if ((clear & IN) != 0) {
                 Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, LOWAT_NEVER, s.intBuf, "SO_RCVLOWAT");
@@ -435,20 +442,14 @@ final class EmulationBackend implements VpollBackend {
             }
             if ((set & RDHUP) != 0) {
                 Sockets.shutdown(b, Sockets.SHUT_WR);
-                woke = true;
+                wokeAll = true;
             }
             if ((set & HUP) != 0) {
                 Sockets.shutdown(a, Sockets.SHUT_RDWR);
-                woke = true;
+                wokeAll = true;
             }
-            if (!woke) {
-                // The module wakes waiters on every change; an edge-triggered waiter expects a new
-                // edge. TCP re-signals readiness when these options are set again.
-                if ((to & IN) != 0 && (to & RDHUP) == 0) {
-                    Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, s.intBuf, "SO_RCVLOWAT");
-                } else if ((to & OUT) != 0 && (to & HUP) == 0) {
-                    Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
-                }
+            if (!wokeAll) {
+                resignal(a, to, wokeRead, wokeWrite, s);
             }
             if (((from ^ to) & ~IN) == 0 && ((from | to) & ~(IN | OUT)) == 0 && reservoirLanded) {
                 // Only socket options moved (SO_RCVLOWAT for IN; a re-signal of OUT sets SO_SNDBUF
@@ -460,6 +461,44 @@ final class EmulationBackend implements VpollBackend {
             confirm(a, closure(to));
             if ((to & (IN | PRI)) == IN) {
                 reservoirLanded = true; // readable at SO_RCVLOWAT 1 with no urgent byte: a byte is there
+            }
+        }
+
+        /**
+         * The module wakes waiters on every ctl, with the new mask as key, so an edge-triggered
+         * waiter gets a new edge even when nothing changed. TCP re-signals what is ready when
+         * these options are set again (keys IN|PRI and OUT); a repeated shutdown of a half
+         * already shut, and one more timestamp in an error queue that is not empty, wake every
+         * epoll waiter. PRI alone, and ERR while OUT is clear, have no such signal.
+         */
+        private void resignal(int a, int to, boolean wokeRead, boolean wokeWrite, Scratch s) throws VpollException {
+            if ((to & RDHUP) != 0) {
+                try {
+                    Sockets.shutdown(a, SHUT_RD); // A's receive half is already shut (peer FIN, or HUP)
+                } catch (VpollException e) {
+                    if (e.errno() != Errno.ENOTCONN) {
+                        throw e;
+                    }
+                }
+                return;
+            }
+            if ((to & (ERR | OUT)) == (ERR | OUT)) {
+                // Drop the oldest of two queued timestamps first: the queue never empties, ERR stays.
+                if (errQueued >= 2) {
+                    Sockets.msghdr(s.msghdr, s.iov, s.data.asSlice(0, 64), s.control);
+                    if (Sockets.recvmsg(a, s.msghdr, Sockets.MSG_ERRQUEUE | Sockets.MSG_DONTWAIT, "recvmsg(MSG_ERRQUEUE)") >= 0) {
+                        errQueued--;
+                    }
+                }
+                raiseErr(a, s); // sk_error_report: key ERR, which every epoll registration has
+                errQueued++;
+                return;
+            }
+            if ((to & IN) != 0 && !wokeRead) {
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, s.intBuf, "SO_RCVLOWAT");
+            }
+            if ((to & OUT) != 0 && !wokeWrite) {
+                Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_OPEN, s.intBuf, "SO_SNDBUF");
             }
         }
 

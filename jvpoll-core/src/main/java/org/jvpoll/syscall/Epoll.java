@@ -23,6 +23,8 @@ import org.jvpoll.VpollException;
  * int epoll_create1(int flags);
  * int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event);
  * int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout_ms);
+ * int epoll_pwait2(int epfd, struct epoll_event *events, int maxevents,
+ *                  const struct timespec *timeout, const sigset_t *sigmask);  // Linux 5.11, glibc 2.35
  * </pre>
  */
 public final class Epoll {
@@ -36,6 +38,8 @@ public final class Epoll {
     public static final int EPOLLWAKEUP = 1 << 29;
     public static final int EPOLLONESHOT = 1 << 30;
     public static final int EPOLLET = 1 << 31;
+    /** The only events the kernel accepts together with EPOLLEXCLUSIVE (EPOLLEXCLUSIVE_OK_BITS). */
+    public static final int EXCLUSIVE_OK_BITS = 0x001 | 0x004 | 0x008 | 0x010 | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
     private static final boolean PACKED = isX86_64();
     /** sizeof(struct epoll_event) on this machine. */
@@ -53,6 +57,10 @@ public final class Epoll {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle WAIT = Syscall.handle("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+
+    /** epoll_pwait2 when the C library has it (glibc 2.35+), else null. */
+    private static final MethodHandle PWAIT2 = Syscall.optionalHandle("epoll_pwait2",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
 
     public static int create(int flags) throws VpollException {
         MemorySegment st = Syscall.state();
@@ -98,6 +106,33 @@ public final class Epoll {
                 return -Errno.EINTR;
             }
             throw Syscall.error("epoll_wait(" + epfd + ")", st);
+        }
+        return rc;
+    }
+
+    /**
+     * epoll_pwait2(2): nanosecond {@code timespec} (NULL = forever), {@code sigmask} (NULL = the
+     * thread's mask stays) as the thread's signal mask during the wait.
+     * @return the number of events, or -EINTR if a signal interrupted the wait
+     * @throws VpollException ENOSYS if the C library or the kernel lacks epoll_pwait2
+     */
+    public static int pwait2(int epfd, MemorySegment events, int maxEvents, MemorySegment timespec,
+                             MemorySegment sigmask) throws VpollException {
+        if (PWAIT2 == null) {
+            throw new VpollException("epoll_pwait2", Errno.ENOSYS, "the C library has no epoll_pwait2 (glibc 2.35+)");
+        }
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) PWAIT2.invokeExact(st, epfd, events, maxEvents, timespec, sigmask);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc < 0) {
+            if (Syscall.errno(st) == Errno.EINTR) {
+                return -Errno.EINTR;
+            }
+            throw Syscall.error("epoll_pwait2(" + epfd + ")", st);
         }
         return rc;
     }

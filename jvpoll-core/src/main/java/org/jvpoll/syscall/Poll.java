@@ -25,6 +25,8 @@ import org.jvpoll.VpollException;
  *     short revents;     // 6  returned events
  * };
  * int poll(struct pollfd *fds, nfds_t nfds, int timeout_ms);
+ * int ppoll(struct pollfd *fds, nfds_t nfds, const struct timespec *timeout,   // NULL = forever
+ *           const sigset_t *sigmask);                                      // NULL = mask unchanged
  * </pre>
  * poll(2) always reports POLLERR, POLLHUP and POLLNVAL, requested or not.
  */
@@ -38,6 +40,8 @@ public final class Poll {
 
     private static final MethodHandle POLL = Syscall.handle("poll",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle PPOLL = Syscall.handle("ppoll",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
     private static final ThreadLocal<MemorySegment> ONE =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(POLLFD));
 
@@ -56,6 +60,28 @@ public final class Poll {
                 return -Errno.EINTR;
             }
             throw Syscall.error("poll", st);
+        }
+        return rc;
+    }
+
+    /**
+     * ppoll(2): {@code sigmask} is the thread's signal mask during the wait.
+     * @return as {@link #poll}, -EINTR if a signal interrupted the wait
+     */
+    public static int ppoll(MemorySegment fds, long n, MemorySegment timespec, MemorySegment sigmask)
+            throws VpollException {
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) PPOLL.invokeExact(st, fds, n, timespec, sigmask);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc < 0) {
+            if (Syscall.errno(st) == Errno.EINTR) {
+                return -Errno.EINTR;
+            }
+            throw Syscall.error("ppoll", st);
         }
         return rc;
     }

@@ -41,6 +41,12 @@ public final class Syscall {
         return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
     }
 
+    /** @return a handle for {@code name}, or null if the C library lacks it */
+    @SuppressWarnings("restricted")
+    static MethodHandle optionalHandle(String name, FunctionDescriptor descriptor) {
+        return LIBC.find(name).map(symbol -> LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO)).orElse(null);
+    }
+
     /** A handle for a variadic C function; {@code firstVariadic} is the index of the "..." argument. */
     @SuppressWarnings("restricted")
     static MethodHandle variadic(String name, FunctionDescriptor descriptor, int firstVariadic) {

@@ -33,6 +33,7 @@ public final class UnprivilegedFuseCheck {
                 fail("expected a fusermount3 mount, got " + m.mounter());
             }
             check(Poll.currentEvents(vfd.fd()) == Events.IN, "poll sees IN");
+            vfd.set(0); // before the waiter starts: it must not be able to see the initial IN
             int[] seen = {-1};
             Thread waiter = Thread.ofPlatform().start(() -> {
                 try {
@@ -41,8 +42,7 @@ public final class UnprivilegedFuseCheck {
                     seen[0] = -2;
                 }
             });
-            vfd.set(0);
-            Thread.sleep(50);
+            Thread.sleep(50); // most likely blocked in epoll_wait by now; either way it sees PRI
             vfd.add(Events.PRI);
             waiter.join(10_000);
             check(seen[0] == Events.PRI, "a waiter is woken with PRI, saw " + seen[0]);

@@ -1,0 +1,131 @@
+package org.jvpoll.syscall;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+
+import org.jvpoll.VpollException;
+
+/**
+ * signal.h and sys/signalfd.h: signal masks of the calling thread, signalfd, and directed signals.
+ *
+ * <pre>
+ * typedef struct { unsigned long __val[16]; } sigset_t;  // glibc: 128 bytes. The kernel's sigset_t
+ *                                                        // is 8 bytes (64 signals, bit N-1 = signal N);
+ *                                                        // glibc's ppoll, pselect and epoll_pwait2 pass
+ *                                                        // only those first 8 bytes (_NSIG / 8) to it.
+ * int pthread_sigmask(int how, const sigset_t *set, sigset_t *oldset); // returns the error, errno untouched
+ * int signalfd(int fd, const sigset_t *mask, int flags);
+ * int tgkill(pid_t tgid, pid_t tid, int sig);
+ * pid_t getpid(void);
+ * pid_t gettid(void);
+ *
+ * struct signalfd_siginfo { uint32_t ssi_signo; ... };   // 128 bytes, ssi_signo at 0
+ * </pre>
+ * Allocating the full glibc size keeps any libc function that reads a whole {@code sigset_t}
+ * within bounds; only the first 8 bytes carry signals.
+ */
+public final class Signals {
+    private Signals() {}
+
+    /** sizeof(sigset_t) in glibc. */
+    public static final long SIGSET_SIZE = 128;
+    /** The bytes of a sigset_t the kernel reads: signals 1..64. */
+    public static final long KERNEL_SIGSET_SIZE = 8;
+    /** The highest signal number Linux has. */
+    public static final int MAX_SIGNAL = 64;
+    public static final int SIG_BLOCK = 0;
+    public static final int SIG_UNBLOCK = 1;
+    public static final int SIG_SETMASK = 2;
+    public static final int SFD_CLOEXEC = Unistd.O_CLOEXEC;
+    public static final int SFD_NONBLOCK = Unistd.O_NONBLOCK;
+    /** sizeof(struct signalfd_siginfo). */
+    public static final long SIGINFO_SIZE = 128;
+
+    private static final MethodHandle PTHREAD_SIGMASK = Syscall.handle("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGNALFD = Syscall.handle("signalfd",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle TGKILL = Syscall.handle("tgkill",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETPID = Syscall.handle("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETTID = Syscall.handle("gettid", FunctionDescriptor.of(JAVA_INT));
+
+    /** @return the kernel's 64-bit mask in {@code set} */
+    public static long mask(MemorySegment set) {
+        return set.get(JAVA_LONG, 0);
+    }
+
+    /** Stores {@code mask} as the kernel's 64 signals and zeroes the rest of the glibc set. */
+    public static void setMask(MemorySegment set, long mask) {
+        set.fill((byte) 0);
+        set.set(JAVA_LONG, 0, mask);
+    }
+
+    /**
+     * pthread_sigmask(3) for the calling thread. {@code set} may be {@link MemorySegment#NULL} to
+     * only read the mask into {@code old} (which may also be NULL).
+     */
+    public static void pthreadSigmask(int how, MemorySegment set, MemorySegment old) throws VpollException {
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) PTHREAD_SIGMASK.invokeExact(st, how, set, old);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc != 0) {
+            throw new VpollException("pthread_sigmask(" + how + ")", rc, null);
+        }
+    }
+
+    /** signalfd(2): a new descriptor ({@code fd} = -1) that reads the signals in {@code mask}. */
+    public static int signalfd(int fd, MemorySegment mask, int flags) throws VpollException {
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) SIGNALFD.invokeExact(st, fd, mask, flags);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc < 0) {
+            throw Syscall.error("signalfd(" + fd + ", 0x" + Long.toHexString(mask(mask)) + ")", st);
+        }
+        return rc;
+    }
+
+    /** tgkill(2): sends {@code sig} to thread {@code tid} of this process. */
+    public static void tgkill(int tid, int sig) throws VpollException {
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) TGKILL.invokeExact(st, getpid(), tid, sig);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc < 0) {
+            throw Syscall.error("tgkill(" + tid + ", " + sig + ")", st);
+        }
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact(Syscall.state());
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+    }
+
+    /** @return the kernel thread id of the calling (platform or carrier) thread */
+    public static int gettid() {
+        try {
+            return (int) GETTID.invokeExact(Syscall.state());
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+    }
+}

@@ -1,0 +1,386 @@
+package org.jvpoll.wait;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.BitSet;
+
+import org.jvpoll.Errno;
+import org.jvpoll.Events;
+import org.jvpoll.VpollException;
+import org.jvpoll.VpollFd;
+import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Timespec;
+
+/**
+ * The kernel's {@code poll(2)} and {@code ppoll(2)} over any descriptors: vpoll fds, sockets,
+ * pipes, eventfd, timerfd, signalfd, ttys, descriptors from native code.
+ *
+ * <pre>{@code
+ * try (PollSet set = new PollSet(4)) {
+ *     int v = set.add(vpollFd, Events.IN);
+ *     int p = set.add(pipeReadFd, Events.IN);
+ *     while (running) {
+ *         if (set.poll(Duration.ofSeconds(1)) > 0) {
+ *             if ((set.revents(v) & Events.IN) != 0) { ... }
+ *             if ((set.revents(p) & Events.IN) != 0) { ... }
+ *         }
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Indexes.</b> {@link #add} returns an index that stays valid until {@link #remove} of that
+ * index or {@link #clear()}; a removed index is handed out again by a later {@link #add}.
+ * {@link #size()} is one past the highest index in use, so {@code for (i < size())} visits every
+ * entry; removed positions below it have {@code fd(i) == -1} and never report events.
+ *
+ * <p><b>Events</b> are poll(2)'s 16 bits ({@link Events#IN} ... {@link Events#RDHUP}); ERR, HUP
+ * and NVAL are reported whether requested or not, so {@code events} 0 watches only for those.
+ *
+ * <p><b>Signals.</b> {@link #poll} retries when a signal handler interrupts it (EINTR), with the
+ * time that is left, so it returns only for readiness, timeout or {@link #wakeup()}. {@link #ppoll}
+ * with a mask throws {@link SignalInterruptedException} instead, because catching the signals the
+ * mask lets through is what ppoll is for.
+ *
+ * <p><b>Threads.</b> One thread owns a set: it adds, changes, removes, waits and reads the results.
+ * A second thread waiting at the same time gets {@link IllegalStateException}, as does a change
+ * attempted while a wait is in progress. {@link #wakeup()} and {@link #close()} may be called from
+ * any thread, at any time. Each wait blocks the calling carrier thread in the kernel: see
+ * {@code docs/wait.md} on virtual threads.
+ *
+ * <p><b>Allocation.</b> The pollfd array and timespec are native memory reused by every wait;
+ * {@link #poll} and {@link #ppoll} allocate nothing on the Java heap (the array grows, by
+ * doubling, only in {@link #add}).
+ *
+ * <p><b>Close.</b> {@link #close()} releases the set's own eventfd and memory, never the watched
+ * descriptors; a wait in another thread returns at once. Afterwards every method that changes or
+ * waits throws {@link ClosedChannelException}; {@link #fd}, {@link #events}, {@link #revents} and
+ * {@link #size} keep answering with the last state.
+ */
+public final class PollSet implements AutoCloseable {
+    private static final long POLLFD_SIZE = Poll.POLLFD.byteSize();
+
+    private final WaitCore core;
+    private final MemorySegment timespec;
+    /** Native pollfd array: entry 0 is the wakeup eventfd, user index i is entry i + 1. */
+    private MemorySegment fds;
+    private int[] userFds;
+    private int[] userEvents;
+    private int[] userRevents;
+    /** Indexes below {@link #limit} that are free. */
+    private final BitSet free = new BitSet();
+    private int limit;
+    private boolean wokenUp;
+
+    /**
+     * @param initialCapacity entries to reserve; the set grows past it as needed
+     * @throws IllegalArgumentException if {@code initialCapacity} is negative
+     * @throws VpollException if the wakeup eventfd cannot be created
+     */
+    public PollSet(int initialCapacity) throws VpollException {
+        if (initialCapacity < 0) {
+            throw new IllegalArgumentException("initialCapacity must not be negative: " + initialCapacity);
+        }
+        int capacity = Math.max(initialCapacity, 1);
+        core = new WaitCore("PollSet");
+        timespec = core.arena.allocate(Timespec.SIZE, 8);
+        fds = core.arena.allocate(POLLFD_SIZE * (capacity + 1), 8);
+        userFds = new int[capacity];
+        userEvents = new int[capacity];
+        userRevents = new int[capacity];
+        writeEntry(0, core.wakeFd, Events.IN);
+    }
+
+    /**
+     * Watches {@code fd} for {@code events}.
+     *
+     * @return the entry's index
+     * @throws IllegalArgumentException if {@code fd} is negative or {@code events} has bits outside
+     *         poll's 16
+     * @throws IllegalStateException if a thread is waiting on this set
+     * @throws ClosedChannelException if the set is closed
+     */
+    public int add(int fd, int events) throws ClosedChannelException {
+        requireFd(fd);
+        requireEvents(events);
+        core.begin();
+        try {
+            core.requireNotWaiting("add to a PollSet");
+            int index = free.nextSetBit(0);
+            if (index < 0) {
+                index = limit++;
+                ensureCapacity(limit);
+            } else {
+                free.clear(index);
+            }
+            userFds[index] = fd;
+            userEvents[index] = events;
+            userRevents[index] = 0;
+            writeEntry(index + 1, fd, events);
+            return index;
+        } finally {
+            core.end();
+        }
+    }
+
+    /**
+     * Watches a vpoll fd; the set does not keep it open (remove it before closing it).
+     * @throws ClosedChannelException if the set or {@code vpoll} is closed
+     * @see #add(int, int)
+     */
+    public int add(VpollFd vpoll, int events) throws ClosedChannelException {
+        return add(VpollFds.openFd(vpoll), events);
+    }
+
+    /**
+     * Replaces the events watched at {@code index}.
+     * @throws IndexOutOfBoundsException if {@code index} is not in use
+     */
+    public void setEvents(int index, int events) throws ClosedChannelException {
+        requireEvents(events);
+        core.begin();
+        try {
+            core.requireNotWaiting("change a PollSet");
+            requireInUse(index);
+            userEvents[index] = events;
+            writeEntry(index + 1, userFds[index], events);
+        } finally {
+            core.end();
+        }
+    }
+
+    /**
+     * Stops watching the entry at {@code index}; the index may be handed out again.
+     * @throws IndexOutOfBoundsException if {@code index} is not in use
+     */
+    public void remove(int index) throws ClosedChannelException {
+        core.begin();
+        try {
+            core.requireNotWaiting("remove from a PollSet");
+            requireInUse(index);
+            userFds[index] = -1;
+            userEvents[index] = 0;
+            userRevents[index] = 0;
+            writeEntry(index + 1, -1, 0); // poll(2) skips negative fds
+            free.set(index);
+            while (limit > 0 && free.get(limit - 1)) {
+                free.clear(--limit);
+            }
+        } finally {
+            core.end();
+        }
+    }
+
+    /** Removes every entry. */
+    public void clear() throws ClosedChannelException {
+        core.begin();
+        try {
+            core.requireNotWaiting("clear a PollSet");
+            Arrays.fill(userFds, 0, limit, -1);
+            Arrays.fill(userEvents, 0, limit, 0);
+            Arrays.fill(userRevents, 0, limit, 0);
+            free.clear();
+            limit = 0;
+        } finally {
+            core.end();
+        }
+    }
+
+    /**
+     * poll(2): waits until a watched descriptor is ready, {@code timeout} passes, or
+     * {@link #wakeup()} is called. A signal handler interrupting the wait (EINTR) does not end
+     * it: the wait resumes with the time that is left.
+     *
+     * @param timeout how long to wait: null waits forever, {@link Duration#ZERO} only looks;
+     *                rounded up to whole milliseconds
+     * @return the number of entries with events ({@link #revents} non-zero); 0 on timeout or wakeup
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException if another thread is waiting on this set
+     * @throws ClosedChannelException if the set is closed
+     * @throws VpollException if poll fails (errno attached), e.g. EINVAL beyond RLIMIT_NOFILE entries
+     */
+    public int poll(Duration timeout) throws IOException {
+        long nanos = Timeouts.nanos(timeout);
+        core.beginWait();
+        try {
+            long deadline = System.nanoTime() + nanos;
+            for (;;) {
+                int ms = Timeouts.millis(nanos);
+                int rc = Poll.poll(fds, limit + 1L, ms);
+                if (rc > 0 || (rc == 0 && ms != Integer.MAX_VALUE)) {
+                    return collect(rc);
+                }
+                // EINTR, or a timeout capped at Integer.MAX_VALUE ms ran out: wait for what is left
+                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
+                    return collect(0);
+                }
+            }
+        } finally {
+            core.endWait();
+        }
+    }
+
+    /**
+     * ppoll(2): like {@link #poll}, with a nanosecond timeout and {@code mask} as the thread's
+     * signal mask for the duration of the wait (atomically set and restored by the kernel).
+     *
+     * @param timeout how long to wait: null waits forever, {@link Duration#ZERO} only looks
+     * @param mask    the signal mask during the wait; null keeps the thread's mask, and then EINTR
+     *                is retried as in {@link #poll}
+     * @return the number of entries with events; 0 on timeout or wakeup
+     * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
+     *         interrupted the wait
+     * @throws IllegalArgumentException if {@code timeout} is negative
+     * @throws IllegalStateException if another thread is waiting on this set
+     * @throws ClosedChannelException if the set is closed
+     * @throws VpollException if ppoll fails (errno attached)
+     */
+    public int ppoll(Duration timeout, SignalSet mask) throws IOException {
+        long nanos = Timeouts.nanos(timeout);
+        MemorySegment sigmask = mask == null ? MemorySegment.NULL : mask.segment();
+        core.beginWait();
+        try {
+            long deadline = System.nanoTime() + nanos;
+            for (;;) {
+                MemorySegment ts = MemorySegment.NULL;
+                if (nanos >= 0) {
+                    Timespec.setTimespec(timespec, nanos);
+                    ts = timespec;
+                }
+                int rc = Poll.ppoll(fds, limit + 1L, ts, sigmask);
+                if (rc != -Errno.EINTR) {
+                    return collect(rc);
+                }
+                if (mask != null) {
+                    collect(0);
+                    throw new SignalInterruptedException("ppoll");
+                }
+                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
+                    return collect(0);
+                }
+            }
+        } finally {
+            core.endWait();
+        }
+    }
+
+    /**
+     * Makes the wait in progress return (with 0 if nothing else is ready), or the next one if no
+     * thread waits now. Any thread may call it; a no-op once the set is closed.
+     *
+     * @throws VpollException if writing the set's eventfd fails
+     */
+    public void wakeup() throws VpollException {
+        core.wakeup();
+    }
+
+    /** @return whether the last wait ended because of {@link #wakeup()} (or a close) */
+    public boolean wokenUp() {
+        return wokenUp;
+    }
+
+    /** @return the events the last wait reported for {@code index}, 0 if none */
+    public int revents(int index) {
+        requireIndex(index);
+        return userRevents[index];
+    }
+
+    /** @return the descriptor at {@code index}, -1 if the position was removed */
+    public int fd(int index) {
+        requireIndex(index);
+        return userFds[index];
+    }
+
+    /** @return the events watched at {@code index} */
+    public int events(int index) {
+        requireIndex(index);
+        return userEvents[index];
+    }
+
+    /** @return one past the highest index in use */
+    public int size() {
+        return limit;
+    }
+
+    /** @return false once {@link #close()} has been called */
+    public boolean isOpen() {
+        return core.isOpen();
+    }
+
+    /** For tests in this package: the set's own descriptors. */
+    WaitCore core() {
+        return core;
+    }
+
+    /** Releases the set's eventfd and memory (not the watched descriptors). Idempotent. */
+    @Override
+    public void close() {
+        core.close();
+    }
+
+    private int collect(int rc) throws VpollException {
+        int ready = rc;
+        wokenUp = false;
+        if (rc > 0 && fds.get(JAVA_SHORT, 6) != 0) {
+            ready--;
+            wokenUp = true;
+            core.drain();
+        }
+        for (int i = 0; i < limit; i++) {
+            userRevents[i] = rc > 0 ? Short.toUnsignedInt(fds.get(JAVA_SHORT, (i + 1) * POLLFD_SIZE + 6)) : 0;
+        }
+        return ready;
+    }
+
+    private void writeEntry(int entry, int fd, int events) {
+        long base = entry * POLLFD_SIZE;
+        fds.set(JAVA_INT, base, fd);
+        fds.set(JAVA_SHORT, base + 4, (short) events);
+        fds.set(JAVA_SHORT, base + 6, (short) 0);
+    }
+
+    private void ensureCapacity(int entries) {
+        if (entries <= userFds.length) {
+            return;
+        }
+        int capacity = Math.max(entries, userFds.length * 2);
+        MemorySegment grown = core.arena.allocate(POLLFD_SIZE * (capacity + 1L), 8);
+        MemorySegment.copy(fds, 0, grown, 0, fds.byteSize());
+        fds = grown; // the old array stays in the arena until close: growth is rare and doubles
+        userFds = Arrays.copyOf(userFds, capacity);
+        userEvents = Arrays.copyOf(userEvents, capacity);
+        userRevents = Arrays.copyOf(userRevents, capacity);
+    }
+
+    private static void requireFd(int fd) {
+        if (fd < 0) {
+            throw new IllegalArgumentException("fd must not be negative: " + fd);
+        }
+    }
+
+    private static void requireEvents(int events) {
+        if ((events & ~Poll.ALL_EVENTS) != 0) {
+            throw new IllegalArgumentException("poll events are 16 bits; not expressible: 0x"
+                    + Integer.toHexString(events & ~Poll.ALL_EVENTS) + " (" + Events.toString(events & ~Poll.ALL_EVENTS) + ")");
+        }
+    }
+
+    private void requireIndex(int index) {
+        if (index < 0 || index >= limit) {
+            throw new IndexOutOfBoundsException("index " + index + " is outside 0.." + (limit - 1)
+                    + " (size " + limit + ")");
+        }
+    }
+
+    private void requireInUse(int index) {
+        requireIndex(index);
+        if (free.get(index)) {
+            throw new IndexOutOfBoundsException("index " + index + " was removed");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+package org.jvpoll.wait;
+
+import java.nio.channels.ClosedChannelException;
+import java.util.Objects;
+
+import org.jvpoll.VpollFd;
+
+/** The number of an open {@link VpollFd}: a closed one's number may already name another file. */
+final class VpollFds {
+    private VpollFds() {}
+
+    static int openFd(VpollFd vpoll) throws ClosedChannelException {
+        Objects.requireNonNull(vpoll, "vpoll");
+        if (!vpoll.isOpen()) {
+            throw new ClosedChannelException();
+        }
+        return vpoll.fd();
+    }
+}

@@ -1,0 +1,80 @@
+package org.jvpoll.conformance;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.jvpoll.Backend;
+import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.RequiredBackend;
+
+/**
+ * The conformance matrix: every scenario of {@link Scenarios} against every backend this JVM has
+ * (emulation and fuse here; dev-vpoll over a FUSE-served file in the dev-vpoll-over-fuse
+ * execution; eventfd and dev-vpoll in the qemu guests). Fails if a cell fails, or if
+ * docs/conformance.md does not show what this run measured; regenerate with bin/gen-docs.
+ */
+class ConformanceMatrixTest {
+
+    @Test
+    void everyBackendHereAgainstEveryScenario() throws Exception {
+        runAndPublish();
+    }
+
+    /** @return the open descriptor count, once it is back to {@code expected} or after 5 s (FUSE releases asynchronously) */
+    private static int awaitFdCount(int expected) throws InterruptedException {
+        int now = Probe.openFdCount();
+        for (int i = 0; i < 50 && now != expected; i++) {
+            Thread.sleep(100);
+            now = Probe.openFdCount();
+        }
+        return now;
+    }
+
+    static void runAndPublish() throws Exception {
+        String only = System.getProperty("jvpoll.test.backends");
+        List<Matrix.Scenario> scenarios = Scenarios.all();
+        Map<String, Map<String, String>> measured = new LinkedHashMap<>();
+        List<String> failures = new ArrayList<>();
+        for (Backend b : Backend.values()) {
+            String column = Matrix.columnFor(b);
+            if (RequiredBackend.id() != null && !b.id().equals(RequiredBackend.id())) {
+                continue; // a qemu guest measures the backend it was built for; the host has the others
+            }
+            if (only != null && !Arrays.asList(only.split(",")).contains(b.id())) {
+                System.out.println("conformance: " + column + " runs in another execution (this one covers " + only + ")");
+                continue;
+            }
+            if (!b.isAvailable()) {
+                System.out.println("conformance: " + column + " " + ConformanceDocs.NOT_AVAILABLE + ": " + b.availability());
+                if (b.id().equals(RequiredBackend.id())) {
+                    failures.add("required by -D" + RequiredBackend.PROPERTY + " but not available: " + b.availability());
+                }
+                continue;
+            }
+            int fdsBefore = Probe.openFdCount();
+            Map<String, Matrix.Cell> cells = Matrix.run(b, scenarios);
+            int fdsAfter = awaitFdCount(fdsBefore);
+            if (fdsAfter != fdsBefore) {
+                failures.add(column + ": the scenarios left " + (fdsAfter - fdsBefore) + " descriptors open");
+            }
+            Matrix.writeResults(column, cells);
+            measured.put(column, ConformanceDocs.column(cells));
+            failures.addAll(Matrix.failures(column, cells));
+        }
+        assertTrue(failures.isEmpty(), "failing conformance cells:\n" + String.join("\n", failures));
+        assertTrue(!measured.isEmpty(), "no backend available (emulation always is)");
+        if (RequiredBackend.id() != null) {
+            System.out.println("conformance: qemu guest run; its columns are merged on the host (ConformanceDocs main)");
+            return;
+        }
+        List<String> stale = ConformanceDocs.publish(scenarios, measured);
+        assertTrue(stale.isEmpty(), ConformanceDocs.doc() + " is stale: run bin/gen-docs and commit the result\n"
+                + String.join("\n", stale));
+    }
+}

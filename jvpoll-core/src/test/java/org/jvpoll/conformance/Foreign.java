@@ -1,0 +1,194 @@
+package org.jvpoll.conformance;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.jvpoll.testing.UnixFdPassing;
+
+/**
+ * The foreign clients of the matrix: the C program in src/test/c (compiled here with gcc, once per
+ * build) and the Python program in src/test/python, each run as its own process and talked to
+ * line by line. They receive the vpoll fd over an AF_UNIX socket (SCM_RIGHTS).
+ */
+final class Foreign implements AutoCloseable {
+    /** jvpoll-core, found from the test classes (the qemu guests run with the repository root as working directory). */
+    private static final Path MODULE = moduleDir();
+    private static final Path SOURCES = MODULE.resolve("src/test");
+    private static final AtomicLong SOCKETS = new AtomicLong();
+    private static Path compiled;
+
+    private final Process process;
+    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    private final List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final String what;
+
+    private Foreign(List<String> command) throws IOException {
+        this.what = String.join(" ", command);
+        process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        Thread.ofPlatform().daemon(true).name("foreign-output").start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String l; (l = r.readLine()) != null; ) {
+                    all.add(l);
+                    lines.add(l);
+                }
+            } catch (IOException ignored) {
+                // the process went away
+            }
+        });
+    }
+
+    /** @return the C client, compiled from src/test/c/conformance_client.c if needed */
+    static synchronized Path cClient() throws IOException, InterruptedException {
+        if (compiled != null) {
+            return compiled;
+        }
+        if (!onPath("gcc")) {
+            throw new Matrix.Skip("gcc is not installed (run bin/install-test-deps)");
+        }
+        Path source = SOURCES.resolve("c/conformance_client.c");
+        Path binary = writableTarget().resolve("conformance_client");
+        FileTime sourceTime = Files.getLastModifiedTime(source);
+        if (!Files.exists(binary) || Files.getLastModifiedTime(binary).compareTo(sourceTime) < 0) {
+            Files.createDirectories(binary.getParent());
+            Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(), source.toString())
+                    .redirectErrorStream(true).start();
+            String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (gcc.waitFor() != 0) {
+                throw new AssertionError("gcc failed on " + source + ":\n" + out);
+            }
+        }
+        compiled = binary;
+        return binary;
+    }
+
+    private static Path moduleDir() {
+        try {
+            Path classes = Path.of(Foreign.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return classes.getParent().getParent(); // jvpoll-core/target/test-classes
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** @return jvpoll-core/target, or a temporary directory where that is read-only (qemu guests) */
+    static Path writableTarget() {
+        Path target = MODULE.resolve("target");
+        return Files.isWritable(target) ? target : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** @return a fresh AF_UNIX socket path (short enough for sun_path) */
+    static String socketPath() {
+        return Path.of(System.getProperty("java.io.tmpdir"), "jvpoll-conf-" + ProcessHandle.current().pid() + "-"
+                + SOCKETS.incrementAndGet() + ".sock").toString();
+    }
+
+    /** Starts the C client with {@code args} after its socket path, and hands it {@code fd}. */
+    static Foreign c(int fd, String mode, String... args) throws Exception {
+        String path = socketPath();
+        List<String> cmd = new ArrayList<>(List.of(cClient().toString(), mode, path));
+        cmd.addAll(List.of(args));
+        return started(cmd, path, fd);
+    }
+
+    /** Starts the Python client waiting with {@code method}, and hands it {@code fd}. */
+    static Foreign python(int fd, String method, double timeoutSeconds) throws Exception {
+        if (!onPath("python3")) {
+            throw new Matrix.Skip("python3 is not installed (run bin/install-test-deps)");
+        }
+        String path = socketPath();
+        List<String> cmd = List.of("python3", SOURCES.resolve("python/conformance_client.py").toString(), path, method,
+                Double.toString(timeoutSeconds));
+        return started(cmd, path, fd);
+    }
+
+    static boolean onPath(String program) {
+        for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, program))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Foreign started(List<String> cmd, String path, int fd) throws Exception {
+        Foreign f = new Foreign(cmd);
+        try {
+            f.await("LISTENING", 10);
+            try (UnixFdPassing s = new UnixFdPassing(path)) {
+                s.sendFd(fd, 'v');
+            } catch (Exception | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new AssertionError("passing fd " + fd + " over " + path, t);
+            }
+            return f;
+        } catch (Exception | Error e) {
+            f.close();
+            throw e;
+        }
+    }
+
+    /** @return the first line starting with {@code prefix}; an UNSUPPORTED line means the facility is off */
+    String await(String prefix, int seconds) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        for (;;) {
+            long left = deadline - System.nanoTime();
+            String l = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
+            if (l == null) {
+                throw new AssertionError("no \"" + prefix + "\" line from " + what + " within " + seconds + " s; it printed: "
+                        + output() + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")"));
+            }
+            if (l.startsWith("UNSUPPORTED")) {
+                throw new Matrix.Skip(l.substring("UNSUPPORTED".length()).trim());
+            }
+            if (l.startsWith("ERROR")) {
+                throw new AssertionError("foreign client: " + l + " (" + what + ")");
+            }
+            if (l.startsWith(prefix)) {
+                return l;
+            }
+        }
+    }
+
+    /** @return the events the client reported on its EVENTS line */
+    int awaitEvents(int seconds) throws InterruptedException {
+        String l = await("EVENTS ", seconds).substring("EVENTS ".length()).trim();
+        return Integer.decode(l);
+    }
+
+    String output() {
+        synchronized (all) {
+            return String.join(" / ", all);
+        }
+    }
+
+    int awaitExit(int seconds) throws InterruptedException {
+        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            throw new AssertionError(what + " did not exit within " + seconds + " s: " + output());
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+            try {
+                process.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
