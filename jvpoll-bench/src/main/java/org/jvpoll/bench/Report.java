@@ -196,8 +196,10 @@ final class Report {
                 + " against a concurrent close (two atomic operations), the per-fd lock that keeps the state exact under"
                 + " concurrent ctl (two more), argument checks and two thread-local lookups. So the 10% target is ")
           .append(verdictOf(get("ctl.add", Subjects.EMULATION, 0) / get("ctl.add", Subjects.JAVA_REPLAY, 0)))
-          .append(" for jvpoll's own logic, and missed once the FFM downcall is counted, by the cost of the JDK's"
-                + " Java-to-native transition.\n");
+          .append(" for jvpoll's own logic, and missed once the FFM downcall is counted: jvpoll-emulation / c-replay-mt = ")
+          .append(ratio("ctl.add", Subjects.EMULATION, C_REPLAY_MT, 0))
+          .append(" against a multi-threaded C process, ").append(ratio("ctl.add", Subjects.EMULATION, C_REPLAY, 0))
+          .append(" against a single-threaded one.\n");
         sb.append("- **creation**: an emulated fd is a loopback TCP connection (socket, three setsockopt, connect,"
                 + " getsockname, accept4, two setsockopt on the peer, the reservoir byte, SIOCINQ, the send queue stuffed to"
                 + " clear OUT, poll):"
