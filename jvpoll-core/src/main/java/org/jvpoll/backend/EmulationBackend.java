@@ -46,7 +46,9 @@ import org.jvpoll.syscall.Unistd;
  * </table>
  *
  * <p>Every change is confirmed with poll(2) on A before ctl returns, so the reported mask is what
- * every waiter sees. What TCP cannot express (NVAL, RDBAND, WRBAND, MSG, bits above 0x2000, clearing
+ * every waiter sees; a change of IN alone needs no poll, since tcp_poll() reads SO_RCVLOWAT
+ * synchronously over a reservoir byte known to be there. What TCP cannot express (NVAL, RDBAND,
+ * WRBAND, MSG, bits above 0x2000, clearing
  * RDHUP or HUP, raising ERR while OUT stays clear, PRI after RDHUP) is refused with
  * {@link UnsupportedEventsException} before anything changes.
  */
@@ -252,6 +254,12 @@ final class EmulationBackend implements VpollBackend {
         private boolean stuck;
         /** Timestamps raised into A's error queue since it was last drained (ERR re-signals keep it at most 2). */
         private int errQueued;
+        /**
+         * Whether A's receive queue surely holds the reservoir byte: true from creation (which
+         * waits for it), false while a byte clearPri sent may still be in flight, true again once
+         * a confirmed IN without PRI proves a byte is there.
+         */
+        private boolean reservoirLanded = true;
 
         EmulatedFile(int a, int b, int initialState) {
             super(a);
@@ -443,7 +451,17 @@ final class EmulationBackend implements VpollBackend {
             if (!wokeAll) {
                 resignal(a, to, wokeRead, wokeWrite, s);
             }
+            if (((from ^ to) & ~IN) == 0 && ((from | to) & ~(IN | OUT)) == 0 && reservoirLanded) {
+                // Only socket options moved (SO_RCVLOWAT for IN; a re-signal of OUT sets SO_SNDBUF
+                // again), over a reservoir byte known to be in A's queue: tcp_poll() reads them
+                // synchronously, so the new mask is already what every waiter sees and poll(2) would
+                // only repeat it (half the cost of an IN change).
+                return;
+            }
             confirm(a, closure(to));
+            if ((to & (IN | PRI)) == IN) {
+                reservoirLanded = true; // readable at SO_RCVLOWAT 1 with no urgent byte: a byte is there
+            }
         }
 
         /**
@@ -534,6 +552,7 @@ final class EmulationBackend implements VpollBackend {
             }
             // Keep IN exact: a fresh reservoir byte goes behind the urgent mark, then A reads the
             // bytes before the mark (recv stops there), leaving [urgent byte, fresh byte].
+            reservoirLanded = false; // until a confirmed IN shows it arrived
             s.data.set(java.lang.foreign.ValueLayout.JAVA_BYTE, 0, (byte) 'r');
             sendAll(b, s.data, 1, 0, "send(reservoir)");
             Sockets.recv(a, s.data, 64, Sockets.MSG_DONTWAIT, "recv(compact)");

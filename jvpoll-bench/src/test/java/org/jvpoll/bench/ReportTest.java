@@ -1,0 +1,113 @@
+package org.jvpoll.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import javax.xml.parsers.DocumentBuilderFactory;
+
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+
+/** The parsing and report code of bin/bench, on made-up figures (no timing is measured here). */
+class ReportTest {
+
+    @Test
+    void parsesResultLinesAndSkipsOthers() {
+        Result r = Result.parse("RESULT\tctl.add\tc-libvpoll\t0\t983.969");
+        assertEquals(new Result("ctl.add", "c-libvpoll", 0, 983.969), r);
+        assertEquals(r, Result.parse(r.line()));
+        assertNull(Result.parse("INFO\tlibvpoll-mode\temulation (socketpair)"));
+    }
+
+    @Test
+    void badResultLinesSayWhatIsWrong() {
+        IllegalArgumentException fields = assertThrows(IllegalArgumentException.class,
+                () -> Result.parse("RESULT\tctl.add\tc-libvpoll\t983.969"));
+        assertTrue(fields.getMessage().contains("4 fields, expected 5"), fields.getMessage());
+        IllegalArgumentException number = assertThrows(IllegalArgumentException.class,
+                () -> Result.parse("RESULT\tfanout\tc-eventfd\tN\t1"));
+        assertTrue(number.getMessage().contains("bad number"), number.getMessage());
+    }
+
+    @Test
+    void parsesCbenchSampleLines() {
+        double[] v = CBench.samples("SAMPLES\twake.thread\tc-libvpoll\t17.901,17.772,56.480");
+        assertEquals(3, v.length);
+        assertEquals(56.48, v[2]);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CBench.samples("RESULT\tctl.add\tc-libvpoll\t0\t1"));
+        assertTrue(e.getMessage().contains("expected SAMPLES"), e.getMessage());
+    }
+
+    @Test
+    void mediansAreTakenPerFigureOverRounds() {
+        List<Result> rounds = List.of(new Result("fanout", "c-eventfd", 1000, 3),
+                new Result("fanout", "c-eventfd", 1000, 1), new Result("fanout", "c-eventfd", 1000, 2),
+                new Result("fanout", "c-eventfd", 9000, 5), new Result("fanout", "c-eventfd", 9000, 7));
+        Map<Result.Key, Double> m = Result.medians(rounds);
+        assertEquals(2.0, m.get(new Result.Key("fanout", "c-eventfd", 1000)));
+        assertEquals(6.0, m.get(new Result.Key("fanout", "c-eventfd", 9000)));
+    }
+
+    @Test
+    void formatsValuesForTablesAndPlots() {
+        assertEquals("1.13", Svg.format(1.13));
+        assertEquals("983", Svg.format(983.4));
+        assertEquals("196k", Svg.format(196_000));
+        assertEquals("1.04M", Svg.format(1_040_000));
+        assertEquals(2000.0, Svg.niceCeiling(1654));
+        assertEquals(1.0, Svg.niceCeiling(1.0));
+        assertEquals("a &lt;b&gt; &amp; &quot;c&quot;", Svg.escape("a <b> & \"c\""));
+    }
+
+    @Test
+    void plotIsWellFormedSvgWithOneBarPerFigure() throws Exception {
+        String svg = Svg.groupedBars("t <1>", "ns", List.of("add", "del"), List.of("c-libvpoll", "jvpoll-emulation"),
+                new double[][] {{980, 920}, {1000, Double.NaN}});
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
+        assertEquals("svg", doc.getDocumentElement().getNodeName());
+        // background + 3 bars + 2 legend swatches
+        assertEquals(6, doc.getElementsByTagName("rect").getLength());
+        assertThrows(IllegalArgumentException.class, () -> Svg.groupedBars("t", "ns", List.of("add"), List.of("a"),
+                new double[][] {{1, 2}}));
+    }
+
+    @Test
+    void reportComputesRatiosAndVerdictsFromOneRun() {
+        List<Result> r = new ArrayList<>();
+        for (String[] row : new String[][] {{"c-eventfd", "280"}, {"c-libvpoll", "1130"}, {"jvpoll-emulation", "900"},
+                {"c-replay-jvpoll-emulation", "750"}}) {
+            for (String metric : Report.CTL_METRICS) {
+                r.add(new Result(metric, row[0], 0, Double.parseDouble(row[1])));
+            }
+        }
+        r.add(new Result("fanout", "c-libvpoll", 1000, 196_000));
+        r.add(new Result("fanout", "jvpoll-emulation", 1000, 392_000));
+        r.add(new Result("fanout", "c-eventfd", 1000, 863_000));
+        r.add(new Result("create", "c-libvpoll", 1000, 19));
+        r.add(new Result("create", "jvpoll-emulation", 1000, 38));
+        r.add(new Result("create", "c-eventfd", 1000, 3.1));
+        Report report = new Report(Result.medians(r));
+        String md = report.markdown(new Report.Context("bin/bench --quick", "test machine", "emulation (socketpair)",
+                "1 1 1", "1000 2 2", "20000", ""));
+        assertTrue(md.contains("| jvpoll-emulation / c-libvpoll | 0.80 | 0.80 | 0.80 | 0.80 | < 1 | met |"), md);
+        assertTrue(md.contains("| jvpoll-emulation / c-replay (jvpoll's overhead over its syscalls made from C) | 1.20 | 1.20 | 1.20 | 1.20 | ≤ 1.1 | **missed** |"), md);
+        assertTrue(md.contains("| 1,000 | 863k | 196k | 392k | 2.00 met |"), md);
+        assertTrue(md.contains("create + register: 2.00 (target < 1: **missed**)"), md);
+        assertTrue(md.contains("Rerun: `bin/bench`"), md);
+        assertTrue(md.contains("**Measured under load**"), md); // a load of 1000 after the run
+        assertTrue(Report.loaded("99 1 1"));
+        assertTrue(!Report.loaded("0.00 1 1"));
+        assertTrue(!Report.loaded("unknown"));
+        assertEquals(List.of("ctl.svg", "wakeup.svg", "wakeup-p99.svg", "fanout.svg", "create.svg"), List.copyOf(report.plots.keySet()));
+    }
+}
