@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.Selector;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -293,11 +294,22 @@ class VpollNettyTest {
         IoEventLoopGroup group = NettyLoops.group(kind);
         List<VpollFd> held = new ArrayList<>();
         int reused = -1;
+        Selector idle = null;
         try {
             IoEventLoop loop = NettyLoops.loop(group);
+            // FUSE unmounts when its last fd closes and remounts (a new /dev/fuse fd) on the next
+            // create: keep one open so that the old number is free for our own new file.
+            held.add(NettyLoops.vpoll(backend, 0));
             VpollFd old = NettyLoops.vpoll(backend, IN);
             int number = old.fd();
             Recorder oldRec = new Recorder();
+            if (kind == Kind.EPOLL) {
+                // A second reference to the open file (the JDK channel's descriptor, kept by a
+                // selector that never selects) keeps the file alive after fd `number` closes: an
+                // epoll entry not deleted before that close would then outlive the number.
+                idle = Selector.open();
+                old.channel().configureBlocking(false).register(idle, 0);
+            }
             VpollRegistration reg = VpollNetty.register(loop, old, IN | OUT, oldRec).sync().getNow();
             NettyLoops.await("first event", () -> Math.min(oldRec.calls.get(), 1), 1);
             if (kind == Kind.EPOLL) {
@@ -315,12 +327,16 @@ class VpollNettyTest {
                 held.add(next);
                 if (next.fd() == number) {
                     reused = number;
-                } else if (next.fd() > number) {
-                    break; // someone else took it: give up below
-                }
+                } // else a lower hole, or the number was in transient use (FUSE opens a path first)
             }
             if (reused < 0) {
-                String why = "could not obtain fd number " + number + " again (another thread took it)";
+                String holder;
+                try {
+                    holder = Files.readSymbolicLink(Path.of("/proc/self/fd/" + number)).toString();
+                } catch (java.io.IOException e) {
+                    holder = "nothing now";
+                }
+                String why = "could not obtain fd number " + number + " again (held by " + holder + ")";
                 System.out.println("SKIP " + why);
                 org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
             }
@@ -339,6 +355,9 @@ class VpollNettyTest {
         } finally {
             NettyLoops.shutdown(group);
             held.forEach(VpollFd::close);
+            if (idle != null) {
+                idle.close();
+            }
         }
     }
 
