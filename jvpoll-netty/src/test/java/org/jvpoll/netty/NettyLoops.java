@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import java.util.stream.Stream;
@@ -70,23 +72,51 @@ final class NettyLoops {
         return VpollFd.create(events, VpollFd.Options.DEFAULT.backend(backend));
     }
 
-    /** Open descriptors of this process, the JVM's own jar and class files left out (see Probe). */
-    static int openFdCount() {
+    /**
+     * Open descriptors of this process, number to link target, the JVM's own jar and class files
+     * left out (it opens and closes them on its own schedule, see Probe).
+     */
+    static Map<Integer, String> openFds() {
+        Map<Integer, String> fds = new TreeMap<>();
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.filter(NettyLoops::notJvmFile).count() - 1; // minus the listing's own
+            for (Path p : s.toList()) {
+                String target;
+                try {
+                    target = Files.readSymbolicLink(p).toString();
+                } catch (IOException e) {
+                    continue; // closed while listing (the listing's own, for one)
+                }
+                if (!(target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith(".class")
+                        || target.startsWith(System.getProperty("java.home"))
+                        || target.matches("/proc/\\d+/fd"))) { // the listing's own
+                    fds.put(Integer.parseInt(p.getFileName().toString()), target);
+                }
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return fds;
     }
 
-    private static boolean notJvmFile(Path fd) {
-        try {
-            String target = Files.readSymbolicLink(fd).toString();
-            return !(target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith(".class")
-                    || target.startsWith(System.getProperty("java.home")));
-        } catch (IOException e) {
-            return false;
+    /**
+     * Waits until every descriptor open now was open in {@code before} too (same number, same
+     * target); descriptors that closed meanwhile (other code's) do not matter.
+     */
+    static void awaitNoLeak(String what, Map<Integer, String> before) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Map<Integer, String> extra;
+        while (!(extra = extra(before)).isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + ": descriptors left open: " + extra);
+            }
+            Thread.sleep(1);
         }
+    }
+
+    private static Map<Integer, String> extra(Map<Integer, String> before) {
+        Map<Integer, String> now = openFds();
+        now.entrySet().removeIf(e -> e.getValue().equals(before.get(e.getKey())));
+        return now;
     }
 
     /** @return the epoll instances of this process whose interest list holds fd number {@code fd} */
