@@ -511,9 +511,8 @@ final class EmulationBackend implements VpollBackend {
 
         private void clearOut(int a, Scratch s) throws VpollException {
             Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
-            if (stuck) {
-                return;
-            }
+            // Top up even if filler is already stuck: B may have taken some of it since (a zero
+            // window probe answered after B's queue collapsed), and then A is writable again.
             s.data.fill((byte) 'f');
             while (Sockets.send(a, s.data, FILLER_SEGMENT, Sockets.MSG_DONTWAIT, "send(filler)") > 0) {
                 // until A's send queue is full and B's window closed
