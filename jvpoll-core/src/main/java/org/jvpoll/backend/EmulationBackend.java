@@ -68,6 +68,9 @@ final class EmulationBackend implements VpollBackend {
     private static final int SNDBUF_SHUT = 1; // the kernel raises it to SOCK_MIN_SNDBUF (4608)
     private static final int FILL_CHUNK = 4096;
     private static final int SHUT_RD = 0;
+    private static final int PEER_RCVBUF_DRAIN = 1 << 16;
+    /** Filler goes out in pieces that fit B's small window, so none is dropped and retransmitted. */
+    private static final int FILLER_SEGMENT = 1024;
     private static final int TIMESTAMP_FLAGS = Sockets.SOF_TIMESTAMPING_TX_SOFTWARE
             | Sockets.SOF_TIMESTAMPING_SOFTWARE | Sockets.SOF_TIMESTAMPING_OPT_TSONLY;
 
@@ -524,19 +527,27 @@ final class EmulationBackend implements VpollBackend {
             }
         }
 
-        /** B reads everything A sent, until A has nothing unacknowledged. */
+        /** B reads everything A sent, until A has nothing unacknowledged and B nothing unread. */
         private void drainPeer(int a, Scratch s) throws VpollException {
             long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
+            // B's tiny buffer (which closes its window for clearOut) leaves less free space than
+            // a segment, so B would never reopen its window and A would only get the filler out
+            // on backed-off retransmissions (3 s). Open it for the drain, close it again after.
+            Sockets.setInt(b, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, PEER_RCVBUF_DRAIN, s.intBuf, "SO_RCVBUF");
             for (;;) {
                 while (Sockets.recv(b, s.data, FILL_CHUNK, Sockets.MSG_DONTWAIT, "recv(peer)") > 0) {
                     // discard
                 }
-                if (outq(a, s) == 0) {
+                // Filler acknowledged after B's last recv still fills B's tiny window: the
+                // timestamped byte would then wait in A's queue and ERR never appear.
+                if (outq(a, s) == 0 && inq(b, s) == 0) {
+                    Sockets.setInt(b, Sockets.SOL_SOCKET, Sockets.SO_RCVBUF, 1, s.intBuf, "SO_RCVBUF");
                     stuck = false;
                     return;
                 }
                 if (System.nanoTime() > deadline) {
-                    throw new VpollException("emulation", 0, "the peer could not drain A's send queue within 2 s");
+                    throw new VpollException("emulation", 0, "the peer could not drain A's send queue within 2 s ("
+                            + outq(a, s) + " bytes unacknowledged, " + inq(b, s) + " unread)");
                 }
                 Poll.pollOne(b, Events.IN, 1);
             }
@@ -560,11 +571,10 @@ final class EmulationBackend implements VpollBackend {
 
         private void clearOut(int a, Scratch s) throws VpollException {
             Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
-            if (stuck) {
-                return;
-            }
+            // Top up even if filler is already stuck: B may have taken some of it since (a zero
+            // window probe answered after B's queue collapsed), and then A is writable again.
             s.data.fill((byte) 'f');
-            while (Sockets.send(a, s.data, FILL_CHUNK, Sockets.MSG_DONTWAIT, "send(filler)") > 0) {
+            while (Sockets.send(a, s.data, FILLER_SEGMENT, Sockets.MSG_DONTWAIT, "send(filler)") > 0) {
                 // until A's send queue is full and B's window closed
             }
             stuck = true;

@@ -83,8 +83,11 @@ class FuseDaemonFaultTest {
                     }
                 });
                 Thread.sleep(100);
+                long t0 = System.nanoTime();
                 server.signal("KILL");
                 waiter.join(20_000);
+                System.out.printf(java.util.Locale.ROOT, "killed daemon: the epoll waiter woke with %s %.0f ms after kill -KILL%n",
+                        Events.toString(seen.get()), (System.nanoTime() - t0) / 1e6);
                 assertEquals(Events.ERR, seen.get(), "a waiter wakes with EPOLLERR");
             }
             server.awaitExit(10);

@@ -1,0 +1,41 @@
+package org.jvpoll.reliability;
+
+import static org.jvpoll.Events.ERR;
+import static org.jvpoll.Events.IN;
+import static org.jvpoll.Events.OUT;
+import static org.jvpoll.Events.RDNORM;
+import static org.jvpoll.Events.WRNORM;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+
+import org.junit.jupiter.api.Test;
+import org.jvpoll.Backend;
+import org.jvpoll.VpollFd;
+import org.jvpoll.testing.Probe;
+
+/**
+ * Regression: on the emulation, raising ERR after OUT had been cleared drained the peer until
+ * A's send queue was empty, but filler that had just arrived could still sit unread in B's
+ * receive queue; B's window then stayed closed, the timestamped byte never left A and ERR never
+ * appeared (ctl failed after 2 s). Draining fully then took 3 s: filler segments larger than B's
+ * window were dropped and retransmitted with back-off; filler now fits the window and B's buffer
+ * opens while it drains. 300 rounds take under a second.
+ */
+class EmulationErrAfterOutClearedTest {
+
+    @Test
+    void errIsRaisedAfterOutWasClearedEveryTime() throws IOException {
+        VpollFd.Options options = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
+        try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), 0xffff)) {
+            for (int i = 0; i < 300; i++) {
+                assertEquals(0, vfd.set(0), "round " + i);
+                assertEquals(OUT | WRNORM | ERR, vfd.set(OUT | ERR), "round " + i);
+                assertEquals(OUT | WRNORM | ERR, probe.poll(), "round " + i);
+                assertEquals(0, vfd.delete(OUT | ERR) & (OUT | ERR), "round " + i);
+                assertEquals(OUT | WRNORM | ERR | IN | RDNORM, vfd.add(OUT | ERR | IN), "round " + i);
+                assertEquals(IN | RDNORM, vfd.set(IN), "round " + i);
+            }
+        }
+    }
+}
