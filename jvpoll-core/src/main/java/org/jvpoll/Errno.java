@@ -20,6 +20,7 @@ public final class Errno {
     /** Inappropriate ioctl for device. */ public static final int ENOTTY = 25;
     /** Broken pipe. */ public static final int EPIPE = 32;
     /** Function not implemented. */ public static final int ENOSYS = 38;
+    /** Protocol not available (an option this kernel does not know). */ public static final int ENOPROTOOPT = 92;
     /** Operation not supported. */ public static final int EOPNOTSUPP = 95;
     /** Transport endpoint is not connected. */ public static final int ENOTCONN = 107;
     /** Connection refused. */ public static final int ECONNREFUSED = 111;
@@ -46,6 +47,7 @@ public final class Errno {
             case ENOTTY -> "ENOTTY";
             case EPIPE -> "EPIPE";
             case ENOSYS -> "ENOSYS";
+            case ENOPROTOOPT -> "ENOPROTOOPT";
             case EOPNOTSUPP -> "EOPNOTSUPP";
             case ENOTCONN -> "ENOTCONN";
             case ECONNREFUSED -> "ECONNREFUSED";
@@ -71,6 +73,7 @@ public final class Errno {
             case ENOTTY -> "inappropriate ioctl for device";
             case EPIPE -> "broken pipe";
             case ENOSYS -> "function not implemented";
+            case ENOPROTOOPT -> "protocol not available";
             case EOPNOTSUPP -> "operation not supported";
             case ENOTCONN -> "transport endpoint is not connected";
             case ECONNREFUSED -> "connection refused";

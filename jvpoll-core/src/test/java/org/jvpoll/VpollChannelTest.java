@@ -61,7 +61,7 @@ class VpollChannelTest {
     @EnumSource(Backend.class)
     void registeredChannelsClosedEitherWayLeakNoDescriptor(Backend backend) throws IOException {
         VpollFd.Options options = Fds.on(backend);
-        int before = Fds.openCount();
+        int before = Fds.openCount(options);
         try (Selector selector = Selector.open()) {
             int withSelector = Fds.countNow();
             List<VpollFd> fds = new ArrayList<>();
@@ -89,7 +89,7 @@ class VpollChannelTest {
     @EnumSource(Backend.class)
     void channelRacingCloseEndsClosedOrRefusedAndLeaksNothing(Backend backend) throws Exception {
         VpollFd.Options options = Fds.on(backend);
-        int before = Fds.openCount();
+        int before = Fds.openCount(options);
         for (int i = 0; i < 100; i++) {
             VpollFd vfd = VpollFd.create(0, options);
             CountDownLatch go = new CountDownLatch(1);

@@ -67,6 +67,7 @@ final class EmulationBackend implements VpollBackend {
     private static final int SNDBUF_OPEN = 1 << 20;
     private static final int SNDBUF_SHUT = 1; // the kernel raises it to SOCK_MIN_SNDBUF (4608)
     private static final int FILL_CHUNK = 4096;
+    private static final int RTO_MAX_MS = 1000; // the smallest cap the kernel accepts
     private static final int SHUT_RD = 0;
     private static final int PEER_RCVBUF_DRAIN = 1 << 16;
     /** Filler goes out in pieces that fit B's small window, so none is dropped and retransmitted. */
@@ -159,6 +160,30 @@ final class EmulationBackend implements VpollBackend {
         }
     }
 
+    /** Whether this kernel knows TCP_RTO_MAX_MS (Linux 6.15+); probed by the first create. */
+    private static volatile boolean rtoCapAvailable = true;
+
+    /**
+     * While OUT is clear, B's tiny buffer drops filler, which A retransmits with an exponentially
+     * backed-off timeout; after a pause the next retransmission could be seconds away, and raising
+     * ERR or OUT (which drain B and wait for A's queue to empty) timed out. Capping A's timeout at
+     * 1 s bounds that wait. Kernels before 6.15 lack the option: there a change after a long pause
+     * with OUT clear can still time out (docs/reliability.md, known bugs).
+     */
+    private static void capRetransmissionTimeout(int a, Scratch s) throws VpollException {
+        if (!rtoCapAvailable) {
+            return;
+        }
+        try {
+            Sockets.setInt(a, Sockets.IPPROTO_TCP, Sockets.TCP_RTO_MAX_MS, RTO_MAX_MS, s.intBuf, "TCP_RTO_MAX_MS");
+        } catch (VpollException e) {
+            if (e.errno() != org.jvpoll.Errno.ENOPROTOOPT) {
+                throw e;
+            }
+            rtoCapAvailable = false;
+        }
+    }
+
     @Override
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
         Scratch s = SCRATCH.get();
@@ -166,6 +191,7 @@ final class EmulationBackend implements VpollBackend {
         int b = -1;
         try {
             Sockets.setInt(a, Sockets.IPPROTO_TCP, Sockets.TCP_NODELAY, 1, s.intBuf, "TCP_NODELAY");
+            capRetransmissionTimeout(a, s);
             Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
             Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, LOWAT_NEVER, s.intBuf, "SO_RCVLOWAT");
             b = connectPair(a, s);
@@ -461,7 +487,7 @@ final class EmulationBackend implements VpollBackend {
                 // only repeat it (half the cost of an IN change).
                 return;
             }
-            confirm(a, closure(to));
+            confirm(a, closure(to), s);
             if ((to & (IN | PRI)) == IN) {
                 reservoirLanded = true; // readable at SO_RCVLOWAT 1 with no urgent byte: a byte is there
             }
@@ -590,14 +616,21 @@ final class EmulationBackend implements VpollBackend {
             }
         }
 
-        /** Waits until poll(2) on A reports exactly {@code mask}. */
-        private static void confirm(int a, int mask) throws VpollException {
+        /**
+         * Waits until poll(2) on A reports exactly {@code mask}. While OUT should be clear but
+         * shows, the filler is topped up again: B may still be taking data through the window it
+         * advertised while its buffer was open for a drain, and A turns writable once that happens.
+         */
+        private void confirm(int a, int mask, Scratch s) throws VpollException {
             int seen = Poll.currentEvents(a);
             if (seen == mask) {
                 return;
             }
             long deadline = System.nanoTime() + CONFIRM_TIMEOUT_NANOS;
             while (System.nanoTime() < deadline) {
+                if ((mask & OUT) == 0 && (seen & OUT) != 0) {
+                    clearOut(a, s);
+                }
                 Poll.pollOne(a, mask & ~seen, 1);
                 seen = Poll.currentEvents(a);
                 if (seen == mask) {

@@ -40,6 +40,8 @@ public final class Sockets {
     public static final int SOL_SOCKET = 1;
     public static final int IPPROTO_TCP = 6;
     public static final int TCP_NODELAY = 1;
+    /** Linux 6.15+: upper bound of the retransmission timeout, in ms (1000..120000). */
+    public static final int TCP_RTO_MAX_MS = 44;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
     public static final int SO_RCVLOWAT = 18;

@@ -38,4 +38,24 @@ class EmulationErrAfterOutClearedTest {
             }
         }
     }
+
+    /**
+     * Regression: while OUT is clear, filler that B's tiny buffer drops is retransmitted with an
+     * exponentially backed-off timeout; after a pause of a few hundred ms the next retransmission
+     * could be seconds away, so the drain before ERR timed out. A's retransmission timeout is now
+     * capped at 1 s (TCP_RTO_MAX_MS) where the kernel allows it.
+     */
+    @Test
+    void errIsRaisedAfterAPauseWithOutClear() throws Exception {
+        VpollFd.Options options = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
+        try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), 0xffff)) {
+            for (long pauseMs : new long[] {400, 1500, 3500}) {
+                assertEquals(OUT | WRNORM | ERR, vfd.set(OUT | ERR), "before a pause of " + pauseMs + " ms");
+                assertEquals(0, vfd.set(0), "before a pause of " + pauseMs + " ms");
+                Thread.sleep(pauseMs);
+                assertEquals(OUT | WRNORM | ERR, vfd.set(OUT | ERR), "after a pause of " + pauseMs + " ms with OUT clear");
+                assertEquals(OUT | WRNORM | ERR, probe.poll(), "after a pause of " + pauseMs + " ms");
+            }
+        }
+    }
 }

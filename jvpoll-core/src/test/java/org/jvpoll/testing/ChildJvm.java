@@ -77,6 +77,38 @@ public final class ChildJvm implements AutoCloseable {
         if (k.waitFor() != 0) {
             throw new IOException("kill -" + name + " " + process.pid() + " failed");
         }
+        if (name.equals("STOP")) {
+            awaitAllThreadsStopped();
+        }
+    }
+
+    /** kill(2) returns before every thread has stopped: a running one may still serve a request. */
+    private void awaitAllThreadsStopped() throws IOException, InterruptedException {
+        Path tasks = Path.of("/proc", Long.toString(process.pid()), "task");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        for (;;) {
+            boolean allStopped = true;
+            try (java.util.stream.Stream<Path> list = java.nio.file.Files.list(tasks)) {
+                for (Path t : (Iterable<Path>) list::iterator) {
+                    String stat;
+                    try {
+                        stat = java.nio.file.Files.readString(t.resolve("stat"));
+                    } catch (java.nio.file.NoSuchFileException gone) {
+                        continue; // a thread that exited
+                    }
+                    // the state is the field after the parenthesised command name
+                    char state = stat.charAt(stat.lastIndexOf(')') + 2);
+                    allStopped &= state == 'T' || state == 't';
+                }
+            }
+            if (allStopped) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("child " + process.pid() + " did not stop within 10 s of SIGSTOP");
+            }
+            Thread.sleep(5);
+        }
     }
 
     /** @return the exit status, waiting up to {@code seconds} */

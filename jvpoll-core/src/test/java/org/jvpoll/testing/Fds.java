@@ -29,7 +29,15 @@ public final class Fds {
      *         (the emulation's listener, the channel anchor) exist
      */
     public static int openCount() {
-        try (VpollFd v = VpollFd.create(0)) {
+        return openCount(VpollFd.Options.DEFAULT);
+    }
+
+    /**
+     * @return like {@link #openCount()}, after one fd of {@code options}' backend existed too (the
+     *         FUSE backend's per-process mount stays once made)
+     */
+    public static int openCount(VpollFd.Options options) {
+        try (VpollFd v = VpollFd.create(0, options)) {
             v.channel().close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -40,7 +48,7 @@ public final class Fds {
     /** @return how many descriptors this process has open right now */
     public static int countNow() {
         try (Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
-            return (int) s.count() - 1; // minus the one the listing itself holds
+            return (int) s.filter(Probe::notJvmFile).count() - 1; // minus the one the listing itself holds
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -47,7 +47,7 @@ public final class Probe implements AutoCloseable {
         return Epoll.events(ev, 0);
     }
 
-    private static boolean notJvmFile(Path fd) {
+    static boolean notJvmFile(Path fd) {
         try {
             String target = Files.readSymbolicLink(fd).toString();
             return !(target.endsWith(".jar") || target.endsWith(".jmod") || target.endsWith(".class")
