@@ -66,6 +66,7 @@ final class EmulationBackend implements VpollBackend {
     private static final int LOWAT_NEVER = Integer.MAX_VALUE;
     private static final int SNDBUF_OPEN = 1 << 20;
     private static final int SNDBUF_SHUT = 1; // the kernel raises it to SOCK_MIN_SNDBUF (4608)
+    private static final int SNDBUF_FILL = 8 << 10; // doubled by the kernel: 16 KiB of filler
     private static final int FILL_CHUNK = 4096;
     private static final int RTO_MAX_MS = 1000; // the smallest cap the kernel accepts
     private static final int SHUT_RD = 0;
@@ -596,13 +597,18 @@ final class EmulationBackend implements VpollBackend {
         }
 
         private void clearOut(int a, Scratch s) throws VpollException {
-            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
-            // Top up even if filler is already stuck: B may have taken some of it since (a zero
-            // window probe answered after B's queue collapsed), and then A is writable again.
+            // Queue several times what A's smallest send buffer holds, then shrink the buffer: A
+            // stays unwritable until most of that queue is gone, and B, which never reads, can
+            // only take a few KiB more over time (retransmissions landing as its tiny queue
+            // collapses). Filling only to the small buffer let that trickle make A writable again
+            // long after the ctl returned.
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_FILL, s.intBuf, "SO_SNDBUF");
+            // Top up even if filler is already stuck: B may have taken some of it since.
             s.data.fill((byte) 'f');
             while (Sockets.send(a, s.data, FILLER_SEGMENT, Sockets.MSG_DONTWAIT, "send(filler)") > 0) {
                 // until A's send queue is full and B's window closed
             }
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, SNDBUF_SHUT, s.intBuf, "SO_SNDBUF");
             stuck = true;
         }
 
