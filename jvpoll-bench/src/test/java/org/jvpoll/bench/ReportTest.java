@@ -98,13 +98,16 @@ class ReportTest {
         r.add(new Result("create", "c-eventfd", 1000, 3.1));
         Report report = new Report(Result.medians(r));
         String md = report.markdown(new Report.Context("bin/bench --quick", "test machine", "emulation (socketpair)",
-                "1 1 1", "1000 2 2", "20000", ""));
+                "1000 2 2", "1 1 1", "20000", ""));
         assertTrue(md.contains("| jvpoll-emulation / c-libvpoll | 0.80 | 0.80 | 0.80 | 0.80 | < 1 | met |"), md);
         assertTrue(md.contains("| jvpoll-emulation / c-replay (jvpoll's overhead over its syscalls made from C) | 1.20 | 1.20 | 1.20 | 1.20 | ≤ 1.1 | **missed** |"), md);
         assertTrue(md.contains("| 1,000 | 863k | 196k | 392k | 2.00 met |"), md);
         assertTrue(md.contains("create + register: 2.00 (target < 1: **missed**)"), md);
         assertTrue(md.contains("Rerun: `bin/bench`"), md);
-        assertTrue(md.contains("**Measured under load**"), md); // a load of 1000 after the run
+        assertTrue(md.contains("**Measured under load**"), md); // a load of 1000 before the run (the load after it is the run's own)
+        String quiet = report.markdown(new Report.Context("bin/bench --quick", "test machine", "emulation (socketpair)",
+                "0.5 0.5 0.5", "1000 2 2", "20000", ""));
+        assertTrue(!quiet.contains("**Measured under load**"), "the load a run leaves behind is its own");
         assertTrue(Report.loaded("99 1 1"));
         assertTrue(!Report.loaded("0.00 1 1"));
         assertTrue(!Report.loaded("unknown"));
