@@ -18,8 +18,19 @@ public enum Backend {
     EVENTFD("eventfd", "patched kernel: eventfd(init, EFD_VPOLL), write/read of a u64"),
     /** The vpoll kernel module's {@code /dev/vpoll} (path: property {@code jvpoll.devvpoll.path}). */
     DEV_VPOLL("dev-vpoll", "vpoll kernel module: open(/dev/vpoll) + ioctl(_IO('^', op), events)"),
-    /** User-space emulation over a loopback TCP connection: always available, partial fidelity. */
-    EMULATION("emulation", "user space: a loopback TCP connection whose socket state is driven from its peer"),
+    /**
+     * User-space emulation over an AF_UNIX socket pair: always available; IN, OUT, RDHUP, HUP, and
+     * ERR together with HUP. One system call per change, nothing runs while an fd is idle.
+     */
+    EMULATION("emulation", "user space: an AF_UNIX socket pair whose state is driven from its peer"),
+    /**
+     * User-space emulation over a loopback TCP connection: always available; adds PRI (TCP urgent
+     * data) and a reversible ERR to what {@link #EMULATION} offers, at the price of a TCP
+     * connection per fd (ports, TCP memory, retransmissions while OUT is clear). Chosen
+     * automatically only for fds whose initial or {@linkplain VpollFd.Options#expectedEvents
+     * expected} events need it.
+     */
+    EMULATION_TCP("emulation-tcp", "user space: a loopback TCP connection whose socket state is driven from its peer"),
     /**
      * A FUSE file served by this process: exact IN, PRI, OUT, ERR, HUP, NVAL, RDNORM, RDBAND, WRNORM,
      * WRBAND, MSG and RDHUP on a stock kernel. It mounts a file system (once per process, in
@@ -99,6 +110,31 @@ public enum Backend {
     }
 
     /**
+     * The backend for an fd that must carry {@code events} (its initial and expected ones): the
+     * one named by {@link #PROPERTY}, else the first available one (never {@link #FUSE}) that
+     * carries them all on their own, else the first available one (whose creation then refuses
+     * what it cannot carry).
+     */
+    static Backend preferredFor(int events) {
+        String forced = System.getProperty(PROPERTY);
+        if (forced != null && !forced.isBlank()) {
+            return fromId(forced.trim());
+        }
+        Backend first = null;
+        for (Backend b : values()) {
+            if (b != FUSE && b.isAvailable()) {
+                if ((Backends.get(b).carriedEvents() & events) == events) {
+                    return b;
+                }
+                if (first == null) {
+                    first = b;
+                }
+            }
+        }
+        return first != null ? first : EMULATION;
+    }
+
+    /**
      * @return the backend with this {@link #id()} (case-insensitive; {@code _} and {@code -} alike)
      * @throws IllegalArgumentException listing the valid ids
      */
@@ -109,6 +145,6 @@ public enum Backend {
                 return b;
             }
         }
-        throw new IllegalArgumentException("backend \"" + id + "\": unknown, expected one of eventfd, dev-vpoll, emulation, fuse");
+        throw new IllegalArgumentException("backend \"" + id + "\": unknown, expected one of eventfd, dev-vpoll, emulation, emulation-tcp, fuse");
     }
 }

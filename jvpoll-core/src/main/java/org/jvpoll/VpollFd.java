@@ -6,6 +6,7 @@ import java.nio.channels.SelectableChannel;
 import java.util.Objects;
 
 import org.jvpoll.backend.Backends;
+import org.jvpoll.backend.VpollBackend;
 import org.jvpoll.backend.VpollFile;
 import org.jvpoll.channel.SelectableVpoll;
 
@@ -35,29 +36,63 @@ import org.jvpoll.channel.SelectableVpoll;
 public final class VpollFd implements AutoCloseable {
 
     /**
-     * Creation options: defaults are automatic backend, close-on-exec, blocking.
+     * Creation options: defaults are automatic backend, close-on-exec, blocking, no expected
+     * events beyond the initial ones.
      *
-     * @param backend     the backend to use, or null to choose automatically ({@link Backend#preferred()})
-     * @param closeOnExec whether the fd is closed across exec (O_CLOEXEC)
-     * @param nonBlocking whether the fd's open file description is O_NONBLOCK
+     * @param backend        the backend to use, or null to choose automatically ({@link Backend#preferred()})
+     * @param closeOnExec    whether the fd is closed across exec (O_CLOEXEC)
+     * @param nonBlocking    whether the fd's open file description is O_NONBLOCK
+     * @param expectedEvents events the fd will carry at some point of its life besides its initial
+     *                       ones: the automatic choice skips backends that cannot carry them (the
+     *                       {@link Backend#EMULATION} socket pair gives way to
+     *                       {@link Backend#EMULATION_TCP} for PRI or ERR), and a forced backend
+     *                       that cannot carry them fails at creation
      */
-    public record Options(Backend backend, boolean closeOnExec, boolean nonBlocking) {
-        /** Automatic backend, close-on-exec, blocking. */
-        public static final Options DEFAULT = new Options(null, true, false);
+    public record Options(Backend backend, boolean closeOnExec, boolean nonBlocking, int expectedEvents) {
+        /** Automatic backend, close-on-exec, blocking, nothing expected beyond the initial events. */
+        public static final Options DEFAULT = new Options(null, true, false, 0);
+
+        /**
+         * Checks the expected events.
+         *
+         * @throws IllegalArgumentException if {@code expectedEvents} has bits outside {@link Events#ALL}
+         */
+        public Options {
+            Events.requireValid("expectedEvents", expectedEvents);
+        }
+
+        /**
+         * Options without expected events.
+         *
+         * @param backend     the backend to use, or null to choose automatically
+         * @param closeOnExec whether the fd is closed across exec (O_CLOEXEC)
+         * @param nonBlocking whether the fd's open file description is O_NONBLOCK
+         */
+        public Options(Backend backend, boolean closeOnExec, boolean nonBlocking) {
+            this(backend, closeOnExec, nonBlocking, 0);
+        }
 
         /** @return these options with {@code backend} forced */
         public Options backend(Backend backend) {
-            return new Options(Objects.requireNonNull(backend, "backend"), closeOnExec, nonBlocking);
+            return new Options(Objects.requireNonNull(backend, "backend"), closeOnExec, nonBlocking, expectedEvents);
         }
 
         /** @return these options with close-on-exec set as given */
         public Options closeOnExec(boolean on) {
-            return new Options(backend, on, nonBlocking);
+            return new Options(backend, on, nonBlocking, expectedEvents);
         }
 
         /** @return these options with non-blocking set as given */
         public Options nonBlocking(boolean on) {
-            return new Options(backend, closeOnExec, on);
+            return new Options(backend, closeOnExec, on, expectedEvents);
+        }
+
+        /**
+         * @return these options expecting {@code events} (see {@link #expectedEvents()})
+         * @throws IllegalArgumentException if {@code events} has bits outside {@link Events#ALL}
+         */
+        public Options expectedEvents(int events) {
+            return new Options(backend, closeOnExec, nonBlocking, events);
         }
     }
 
@@ -85,15 +120,24 @@ public final class VpollFd implements AutoCloseable {
      * @param initialEvents the events pending from the start
      * @param options       backend and flags
      * @throws IllegalArgumentException     if {@code initialEvents} has bits outside {@link Events#ALL}
-     * @throws UnsupportedEventsException   if the backend cannot produce {@code initialEvents}
+     * @throws UnsupportedEventsException   if the backend cannot produce {@code initialEvents}, or carry
+     *                                      the options' expected events
      * @throws BackendUnavailableException  if a forced backend is missing here
      * @throws VpollException               if a system call fails (errno attached); nothing is left open
      */
     public static VpollFd create(int initialEvents, Options options) throws IOException {
         Objects.requireNonNull(options, "options");
         Events.requireValid("initialEvents", initialEvents);
-        Backend backend = options.backend() != null ? options.backend() : Backend.preferred();
-        return new VpollFd(Backends.get(backend).create(initialEvents, options.closeOnExec(), options.nonBlocking()));
+        int needs = initialEvents | options.expectedEvents();
+        Backend backend = options.backend() != null ? options.backend() : Backend.preferredFor(needs);
+        VpollBackend impl = Backends.get(backend);
+        int uncarried = options.expectedEvents() & ~impl.carriedEvents();
+        if (uncarried != 0) {
+            throw new UnsupportedEventsException(backend, uncarried,
+                    "carry these expected events on their own (see the fidelity table; Backend.EMULATION_TCP "
+                            + "carries PRI and ERR)");
+        }
+        return new VpollFd(impl.create(initialEvents, options.closeOnExec(), options.nonBlocking()));
     }
 
     /** Adds {@code events} to the pending set. @return the new pending set */

@@ -12,7 +12,8 @@ public final class Backends {
     private static final VpollBackend EVENTFD = new EventFdBackend(KernelIo.SYSTEM);
     private static final VpollBackend DEV_VPOLL = new DevVpollBackend(KernelIo.SYSTEM,
             System.getProperty(DEV_VPOLL_PATH_PROPERTY, DevVpollBackend.DEFAULT_PATH));
-    private static final VpollBackend EMULATION = new EmulationBackend();
+    private static final VpollBackend EMULATION = new UnixEmulationBackend();
+    private static final VpollBackend EMULATION_TCP = new TcpEmulationBackend();
     private static final VpollBackend FUSE = new FuseBackend();
 
     public static VpollBackend get(Backend b) {
@@ -20,6 +21,7 @@ public final class Backends {
             case EVENTFD -> EVENTFD;
             case DEV_VPOLL -> DEV_VPOLL;
             case EMULATION -> EMULATION;
+            case EMULATION_TCP -> EMULATION_TCP;
             case FUSE -> FUSE;
         };
     }

@@ -31,14 +31,22 @@ public final class Fidelity {
         List<Row> rows = new ArrayList<>();
         VpollFd.Options options = VpollFd.Options.DEFAULT.backend(backend);
         for (int event : Events.namedBits()) {
-            Row row = measure(options, event, 0);
+            Row row = measure(options, event, 0, 0);
             if (row.set().startsWith("no:") && (Events.OUT & backend.supportedEvents()) != 0
                     && (outOnly(options) & event) == 0) {
-                // Some events need OUT pending (emulation: ERR). Say so rather than just "no".
-                Row withOut = measure(options, event, Events.OUT);
+                // Some events need OUT pending (TCP emulation: ERR). Say so rather than just "no".
+                Row withOut = measure(options, event, Events.OUT, 0);
                 if (withOut.set().startsWith("yes")) {
                     row = new Row(event, withOut.set() + ", while OUT is set (refused while OUT stays clear)",
                             withOut.clear(), withOut.faithful());
+                }
+            }
+            if (row.set().startsWith("no:") && event != Events.HUP && (Events.HUP & backend.supportedEvents()) != 0) {
+                // Some events come only with HUP (socket-pair emulation: ERR is a reset).
+                Row withHup = measure(options, event, 0, Events.HUP);
+                if (withHup.set().startsWith("yes")) {
+                    row = new Row(event, withHup.set() + ", only together with HUP (refused alone)",
+                            withHup.clear(), withHup.faithful());
                 }
             }
             rows.add(row);
@@ -52,15 +60,18 @@ public final class Fidelity {
         }
     }
 
-    /** Sets then clears {@code event} on a fresh fd that starts with {@code base}. */
-    private static Row measure(VpollFd.Options options, int event, int base) throws IOException {
+    /**
+     * Sets {@code event} (with {@code with} in the same call) on a fresh fd that starts with
+     * {@code base}, then clears {@code event}.
+     */
+    private static Row measure(VpollFd.Options options, int event, int base, int with) throws IOException {
         try (VpollFd vfd = VpollFd.create(base, options)) {
             int before = vfd.events();
             String clear = "-";
             boolean faithful = true;
             String set;
             try {
-                int afterSet = vfd.add(event);
+                int afterSet = vfd.add(event | with);
                 int seen = Poll.currentEvents(vfd.fd());
                 faithful &= seen == (afterSet & Poll.ALL_EVENTS);
                 int extra = afterSet & ~event & ~before;

@@ -29,6 +29,15 @@ public interface VpollBackend {
     /** @return the event bits the backend can set and clear */
     int supportedEvents();
 
+    /**
+     * @return the events an fd of this backend can carry on their own, set and cleared at will
+     *         (the automatic choice of {@link org.jvpoll.VpollFd.Options#expectedEvents} uses
+     *         it); by default the supported ones
+     */
+    default int carriedEvents() {
+        return supportedEvents();
+    }
+
     /** Creates a vpoll fd; on failure nothing is left open. */
     VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException;
 }

@@ -65,7 +65,7 @@ public final class JvpollCommand {
         }
         return switch (args[0]) {
             case "info" -> info(out, backend);
-            case "demo" -> Demo.run(out, backend != null ? backend : Backend.preferred(), delayMs);
+            case "demo" -> Demo.run(out, backend, delayMs);
             default -> throw new IllegalArgumentException("unknown command " + args[0] + " (try: jvpoll help)");
         };
     }
@@ -78,8 +78,8 @@ public final class JvpollCommand {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: jvpoll info [--backend eventfd|dev-vpoll|emulation|fuse]");
-        out.println("       jvpoll demo [--backend eventfd|dev-vpoll|emulation|fuse] [--delay-ms N]");
+        out.println("usage: jvpoll info [--backend eventfd|dev-vpoll|emulation|emulation-tcp|fuse]");
+        out.println("       jvpoll demo [--backend eventfd|dev-vpoll|emulation-tcp|fuse] [--delay-ms N]");
         out.println("       jvpoll bench [--millis N] [--wakeups N] [--rounds N]");
         out.println("           change cost and wake-up latency of each available backend (and fuse) against an eventfd");
         out.println("       jvpoll serve [PATH] [--mode OCTAL] [--readers N] [--request-timeout SECONDS]");

@@ -42,6 +42,7 @@ public final class Sockets {
     public static final int TCP_NODELAY = 1;
     /** Linux 6.15+: upper bound of the retransmission timeout, in ms (1000..120000). */
     public static final int TCP_RTO_MAX_MS = 44;
+    public static final int SO_ERROR = 4;
     public static final int SO_SNDBUF = 7;
     public static final int SO_RCVBUF = 8;
     public static final int SO_RCVLOWAT = 18;

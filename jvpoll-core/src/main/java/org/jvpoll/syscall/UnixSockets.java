@@ -55,6 +55,24 @@ public final class UnixSockets {
     }
 
     /**
+     * socketpair(2) into {@code sv} (two ints), without allocating.
+     *
+     * @param typeFlags SOCK_STREAM or another type, or'ed with SOCK_CLOEXEC / SOCK_NONBLOCK
+     */
+    public static void socketpair(int typeFlags, MemorySegment sv) throws VpollException {
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) SOCKETPAIR.invokeExact(st, AF_UNIX, typeFlags, 0, sv);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc < 0) {
+            throw Syscall.error("socketpair(AF_UNIX, SOCK_STREAM)", st);
+        }
+    }
+
+    /**
      * Receives one message and the descriptor it carries (made close-on-exec).
      *
      * @return the descriptor, or -1 if the peer closed or sent none

@@ -19,7 +19,7 @@ import org.jvpoll.syscall.Poll;
  * right after PRI was cleared (which sends a fresh reservoir byte that may still be in flight).
  */
 class EmulationInChangeTest {
-    private static final VpollFd.Options EMULATION = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
+    private static final VpollFd.Options EMULATION = VpollFd.Options.DEFAULT.backend(Backend.EMULATION_TCP);
 
     private static void assertKernelSees(int mask, VpollFd vfd) throws IOException {
         assertEquals(Events.toString(mask), Events.toString(Poll.currentEvents(vfd.fd())));

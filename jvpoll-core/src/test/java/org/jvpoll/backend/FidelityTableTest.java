@@ -21,6 +21,7 @@ import org.jvpoll.Events;
  */
 class FidelityTableTest {
     static final String BEGIN = "<!-- BEGIN GENERATED: emulation fidelity table (bin/gen-docs) -->";
+    static final String TCP_BEGIN = "<!-- BEGIN GENERATED: emulation-tcp fidelity table (bin/gen-docs) -->";
     static final String FUSE_BEGIN = "<!-- BEGIN GENERATED: fuse fidelity table (bin/gen-docs) -->";
     static final String END = "<!-- END GENERATED -->";
 
@@ -38,8 +39,34 @@ class FidelityTableTest {
     }
 
     @Test
-    void emulationTableIsMeasuredAndPublished() throws IOException {
+    void socketPairEmulationTableIsMeasuredAndPublished() throws IOException {
         List<Fidelity.Row> rows = Fidelity.measure(Backend.EMULATION);
+        Map<String, Fidelity.Row> byName = new TreeMap<>();
+        for (Fidelity.Row r : rows) {
+            assertTrue(r.faithful(), "ctl's answer and poll(2) agree for " + Events.name(r.event()));
+            byName.put(Events.name(r.event()), r);
+        }
+        for (String reversible : new String[] {"IN", "OUT"}) {
+            assertTrue(byName.get(reversible).set().startsWith("yes"), reversible + " can be set");
+            assertEquals("yes", byName.get(reversible).clear(), reversible + " can be cleared");
+        }
+        assertEquals("yes, also WRNORM|WRBAND", byName.get("OUT").set(), "unix_poll reports OUT with both companions");
+        assertTrue(byName.get("ERR").set().contains("only together with HUP"), byName.get("ERR").set());
+        assertEquals("yes", byName.get("ERR").clear(), "SO_ERROR clears ERR after the reset");
+        for (String terminal : new String[] {"HUP", "RDHUP"}) {
+            assertTrue(byName.get(terminal).set().startsWith("yes"), terminal + " can be set");
+            assertTrue(byName.get(terminal).clear().startsWith("no"), terminal + " is terminal");
+        }
+        assertEquals("yes, also IN|RDNORM|RDHUP", byName.get("HUP").set(), "HUP does not force OUT on a socket pair");
+        for (String impossible : new String[] {"PRI", "NVAL", "RDBAND", "WRBAND", "MSG"}) {
+            assertTrue(byName.get(impossible).set().startsWith("no"), impossible + " is refused");
+        }
+        publish(BEGIN, Fidelity.markdown(rows), "emulation");
+    }
+
+    @Test
+    void tcpEmulationTableIsMeasuredAndPublished() throws IOException {
+        List<Fidelity.Row> rows = Fidelity.measure(Backend.EMULATION_TCP);
         Map<String, Fidelity.Row> byName = new TreeMap<>();
         for (Fidelity.Row r : rows) {
             assertTrue(r.faithful(), "ctl's answer and poll(2) agree for " + Events.name(r.event()));
@@ -58,7 +85,7 @@ class FidelityTableTest {
             assertTrue(byName.get(impossible).set().startsWith("no"), impossible + " is refused");
         }
 
-        publish(BEGIN, Fidelity.markdown(rows), "emulation");
+        publish(TCP_BEGIN, Fidelity.markdown(rows), "emulation-tcp");
     }
 
     /** Writes (bin/gen-docs) or checks the block that starts with {@code begin}. */

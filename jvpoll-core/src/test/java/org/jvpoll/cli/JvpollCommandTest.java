@@ -37,7 +37,7 @@ class JvpollCommandTest {
 
     @Test
     void demoReproducesLibvpollsOutputOnTheEmulation() throws IOException {
-        String text = run(0, "demo", "--backend", "emulation", "--delay-ms", "120");
+        String text = run(0, "demo", "--backend", "emulation-tcp", "--delay-ms", "120");
         String got = text.lines().filter(l -> l.startsWith("GOT event")).reduce("", (a, l) -> a + l + "\n");
         assertEquals("GOT event 1\nGOT event 1\nGOT event 3\nGOT event 2\nGOT event 4\nGOT event 2015\n", got);
         assertTrue(text.contains("OK: the events match"), text);

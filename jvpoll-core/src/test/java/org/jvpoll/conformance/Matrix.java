@@ -45,6 +45,14 @@ final class Matrix {
             return VpollFd.create(initialEvents, options());
         }
 
+        /**
+         * @return a second event, besides IN, that the backend sets and clears on its own: PRI,
+         *         or OUT on the socket-pair emulation (which has no PRI)
+         */
+        int other() {
+            return org.jvpoll.testing.Emulations.other(backend);
+        }
+
         /** @return the C client's ctl kind for this backend's fds */
         String ctlKind() {
             return backend == Backend.EVENTFD ? "eventfd" : "ioctl";
@@ -76,7 +84,7 @@ final class Matrix {
     }
 
     /** The published columns, in order. */
-    static final List<String> COLUMNS = List.of("emulation", "fuse", "dev-vpoll (FUSE-served file)",
+    static final List<String> COLUMNS = List.of("emulation", "emulation-tcp", "fuse", "dev-vpoll (FUSE-served file)",
             "eventfd (qemu guest)", "dev-vpoll (qemu guest)");
 
     /** Runs every scenario on {@code backend}. @return the cells, in scenario order */

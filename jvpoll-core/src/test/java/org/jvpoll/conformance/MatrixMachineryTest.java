@@ -23,7 +23,7 @@ class MatrixMachineryTest {
 
     @Test
     void aFailureUnderADeclaredLimitIsNotSupportedByDesign() {
-        Matrix.Cell c = runOne(Backend.EMULATION, "events.poll.HUP", s -> {
+        Matrix.Cell c = runOne(Backend.EMULATION_TCP, "events.poll.HUP", s -> {
             throw new AssertionError("HUP stays");
         }).get("events.poll.HUP");
         assertEquals("not supported by design (E1)", c.outcome());
@@ -32,14 +32,14 @@ class MatrixMachineryTest {
 
     @Test
     void aPassUnderADeclaredLimitFailsTheCellSoStaleLimitsGo() {
-        Matrix.Cell c = runOne(Backend.EMULATION, "events.poll.HUP", s -> { }).get("events.poll.HUP");
+        Matrix.Cell c = runOne(Backend.EMULATION_TCP, "events.poll.HUP", s -> { }).get("events.poll.HUP");
         assertTrue(c.failed());
         assertTrue(c.detail().contains("remove it from DesignLimits"), c.detail());
     }
 
     @Test
     void anUnexpectedExceptionUnderALimitStillFails() {
-        Matrix.Cell c = runOne(Backend.EMULATION, "events.poll.HUP", s -> {
+        Matrix.Cell c = runOne(Backend.EMULATION_TCP, "events.poll.HUP", s -> {
             throw new IllegalStateException("a bug, not the limit");
         }).get("events.poll.HUP");
         assertTrue(c.failed(), c.outcome());
@@ -47,9 +47,9 @@ class MatrixMachineryTest {
 
     @Test
     void limitsBindOnlyTheirBackend() {
-        assertNotNull(DesignLimits.find(Backend.EMULATION, "events.select.RDHUP"));
+        assertNotNull(DesignLimits.find(Backend.EMULATION_TCP, "events.select.RDHUP"));
         assertNull(DesignLimits.find(Backend.FUSE, "events.select.RDHUP"));
-        assertNull(DesignLimits.find(Backend.EMULATION, "events.select.IN"));
+        assertNull(DesignLimits.find(Backend.EMULATION_TCP, "events.select.IN"));
         Matrix.Cell c = runOne(Backend.FUSE, "events.poll.HUP", s -> {
             throw new AssertionError("no excuse here");
         }).get("events.poll.HUP");

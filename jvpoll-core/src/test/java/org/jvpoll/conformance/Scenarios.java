@@ -370,17 +370,18 @@ final class Scenarios {
     }
 
     static void manySets(Subject s, int n) throws Exception {
+        int other = s.other();
         try (VpollFd v = s.create(0)) {
             List<Ep> sets = new ArrayList<>();
             try {
                 for (int i = 0; i < n; i++) {
-                    sets.add(new Ep().add(v.fd(), IN | PRI, 100 + i));
+                    sets.add(new Ep().add(v.fd(), IN | other, 100 + i));
                 }
-                v.add(PRI);
+                v.add(other);
                 for (int i = 0; i < n; i++) {
-                    expectEvents(PRI, sets.get(i).waitOne(100 + i, 1000), "set " + i);
+                    expectEvents(other, sets.get(i).waitOne(100 + i, 1000), "set " + i);
                 }
-                v.delete(PRI);
+                v.delete(other);
                 for (int i = 0; i < n; i++) {
                     expectEvents(0, sets.get(i).waitOne(100 + i, 0), "set " + i + " after DEL");
                 }
@@ -397,10 +398,11 @@ final class Scenarios {
             int d = Unistd.dup(v.fd());
             try {
                 expectEvents(v.events() & Poll.ALL_EVENTS, Poll.currentEvents(d), "poll on the dup");
-                ep.add(d, IN | PRI, 9);
-                v.add(PRI);
-                expectEvents(IN | PRI, ep.waitOne(9, 1000), "epoll on the dup after ADD PRI on the original");
-                expectEvents(v.events() & Poll.ALL_EVENTS, Poll.currentEvents(d), "poll on the dup after ADD PRI");
+                int other = s.other();
+                ep.add(d, IN | other, 9);
+                v.add(other);
+                expectEvents(IN | other, ep.waitOne(9, 1000), "epoll on the dup after ADD " + Events.toString(other) + " on the original");
+                expectEvents(v.events() & Poll.ALL_EVENTS, Poll.currentEvents(d), "poll on the dup after the ADD");
             } finally {
                 Unistd.close(d);
             }
@@ -411,8 +413,9 @@ final class Scenarios {
 
     static void threadWaiter(Subject s) throws Exception {
         try (VpollFd v = s.create(0)) {
-            int woken = blocked(() -> Waiter.POLL.observe(v.fd(), BLOCK_MS), () -> v.add(PRI));
-            expectEvents(PRI, woken, "the waiting thread");
+            int other = s.other();
+            int woken = blocked(() -> Waiter.POLL.observe(v.fd(), BLOCK_MS), () -> v.add(other));
+            expectEvents(other, woken & (IN | PRI | OUT), "the waiting thread");
         }
     }
 
@@ -438,7 +441,7 @@ final class Scenarios {
     }
 
     static void inherit(Subject s, boolean closeOnExec) throws Exception {
-        try (VpollFd v = VpollFd.create(IN | PRI, s.options().closeOnExec(closeOnExec))) {
+        try (VpollFd v = VpollFd.create(IN | s.other(), s.options().closeOnExec(closeOnExec))) {
             int expected = v.events() & Poll.ALL_EVENTS;
             List<String> argv = List.of(Foreign.cClient().toString(), "inherit", Integer.toString(v.fd()), Integer.toString(expected));
             int pid = Spawn.spawn(argv, Map.of("PATH", System.getenv().getOrDefault("PATH", "/usr/bin:/bin")), 2, 2);

@@ -26,7 +26,7 @@ class EmulationErrAfterOutClearedTest {
 
     @Test
     void errIsRaisedAfterOutWasClearedEveryTime() throws IOException {
-        VpollFd.Options options = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
+        VpollFd.Options options = VpollFd.Options.DEFAULT.backend(Backend.EMULATION_TCP);
         try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), 0xffff)) {
             for (int i = 0; i < 300; i++) {
                 assertEquals(0, vfd.set(0), "round " + i);
@@ -47,7 +47,7 @@ class EmulationErrAfterOutClearedTest {
      */
     @Test
     void errIsRaisedAfterAPauseWithOutClear() throws Exception {
-        VpollFd.Options options = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
+        VpollFd.Options options = VpollFd.Options.DEFAULT.backend(Backend.EMULATION_TCP);
         try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), 0xffff)) {
             for (long pauseMs : new long[] {400, 1500, 3500}) {
                 assertEquals(OUT | WRNORM | ERR, vfd.set(OUT | ERR), "before a pause of " + pauseMs + " ms");

@@ -23,7 +23,7 @@ class PollSetTest {
     private static final Duration NOW = Duration.ZERO;
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EMULATION", "FUSE"})
+    @EnumSource(value = Backend.class, names = {"EMULATION_TCP", "FUSE"})
     void seesVpollEventsSetAndClearedFromJava(Backend backend) throws Exception {
         try (VpollFd vfd = VpollFd.create(0, Fds.on(backend)); PollSet set = new PollSet(1)) {
             int i = set.add(vfd, Events.IN | Events.PRI);

@@ -25,7 +25,7 @@ class SelectSetTest {
     private static final Duration NOW = Duration.ZERO;
 
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EMULATION", "FUSE"})
+    @EnumSource(value = Backend.class, names = {"EMULATION_TCP", "FUSE"})
     void mapsVpollEventsToTheThreeSets(Backend backend) throws Exception {
         try (VpollFd vfd = VpollFd.create(0, Fds.on(backend)); SelectSet set = new SelectSet()) {
             int fd = vfd.fd();

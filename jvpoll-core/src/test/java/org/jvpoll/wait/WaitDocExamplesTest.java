@@ -20,7 +20,8 @@ class WaitDocExamplesTest {
     void pollExample() throws Exception {
         try (RealFds real = new RealFds()) {
             int pipeReadFd = real.pipe()[0];
-            try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION)); PollSet set = new PollSet(4)) {
+            try (VpollFd vfd = VpollFd.create(0, VpollFd.Options.DEFAULT.expectedEvents(Events.PRI));
+                    PollSet set = new PollSet(4)) {
                 int v = set.add(vfd, Events.IN | Events.PRI);
                 int p = set.add(pipeReadFd, Events.IN);
                 vfd.add(Events.PRI);

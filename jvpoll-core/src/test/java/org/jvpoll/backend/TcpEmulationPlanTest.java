@@ -18,10 +18,10 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.UnsupportedEventsException;
 import org.jvpoll.VpollOp;
-import org.jvpoll.backend.EmulationBackend.EmulatedFile;
+import org.jvpoll.backend.TcpEmulationBackend.EmulatedFile;
 
 /** The emulation's request planning: which transitions TCP can make, decided before any syscall. */
-class EmulationPlanTest {
+class TcpEmulationPlanTest {
 
     static UnsupportedEventsException refused(int from, VpollOp op, int events) {
         return assertThrows(UnsupportedEventsException.class, () -> EmulatedFile.plan(from, op, events));
@@ -29,11 +29,11 @@ class EmulationPlanTest {
 
     @Test
     void closureAddsWhatTheKernelReportsAlongside() {
-        assertEquals(IN | RDNORM, EmulationBackend.closure(IN));
-        assertEquals(OUT | WRNORM, EmulationBackend.closure(OUT));
-        assertEquals(RDHUP | IN | RDNORM, EmulationBackend.closure(RDHUP));
-        assertEquals(HUP | RDHUP | IN | RDNORM | OUT | WRNORM, EmulationBackend.closure(HUP));
-        assertEquals(PRI | ERR, EmulationBackend.closure(PRI | ERR));
+        assertEquals(IN | RDNORM, TcpEmulationBackend.closure(IN));
+        assertEquals(OUT | WRNORM, TcpEmulationBackend.closure(OUT));
+        assertEquals(RDHUP | IN | RDNORM, TcpEmulationBackend.closure(RDHUP));
+        assertEquals(HUP | RDHUP | IN | RDNORM | OUT | WRNORM, TcpEmulationBackend.closure(HUP));
+        assertEquals(PRI | ERR, TcpEmulationBackend.closure(PRI | ERR));
     }
 
     @Test
@@ -53,7 +53,7 @@ class EmulationPlanTest {
     void unsupportedBitsAreNamed() {
         UnsupportedEventsException e = refused(0, VpollOp.ADD, IN | NVAL | RDBAND);
         assertEquals(NVAL | RDBAND, e.events());
-        assertEquals(Backend.EMULATION, e.backend());
+        assertEquals(Backend.EMULATION_TCP, e.backend());
         assertTrue(e.getMessage().contains("NVAL|RDBAND"), e.getMessage());
         assertEquals(1 << 20, refused(0, VpollOp.SET, 1 << 20).events());
     }

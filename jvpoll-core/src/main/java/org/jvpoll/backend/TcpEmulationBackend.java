@@ -26,7 +26,7 @@ import org.jvpoll.syscall.Sockets;
 import org.jvpoll.syscall.Unistd;
 
 /**
- * Backend 3: emulation on a stock kernel. The vpoll fd is one end ("A") of a loopback TCP
+ * The TCP emulation on a stock kernel, for fds that need PRI or a reversible ERR. The vpoll fd is one end ("A") of a loopback TCP
  * connection; jvpoll keeps the other end ("B") and drives A's socket state so that the kernel's
  * own tcp_poll() reports exactly the requested events:
  *
@@ -52,7 +52,7 @@ import org.jvpoll.syscall.Unistd;
  * RDHUP or HUP, raising ERR while OUT stays clear, PRI after RDHUP) is refused with
  * {@link UnsupportedEventsException} before anything changes.
  */
-final class EmulationBackend implements VpollBackend {
+final class TcpEmulationBackend implements VpollBackend {
 
     /** Events with their own mechanism. */
     static final int PRIMARY = IN | PRI | OUT | ERR | HUP | RDHUP;
@@ -96,7 +96,7 @@ final class EmulationBackend implements VpollBackend {
 
     @Override
     public Backend type() {
-        return Backend.EMULATION;
+        return Backend.EMULATION_TCP;
     }
 
     @Override
@@ -299,7 +299,7 @@ final class EmulationBackend implements VpollBackend {
 
         @Override
         public Backend backend() {
-            return Backend.EMULATION;
+            return Backend.EMULATION_TCP;
         }
 
         @Override
@@ -349,7 +349,7 @@ final class EmulationBackend implements VpollBackend {
                 case ADD, SET -> {
                     int unsupported = events & ~SUPPORTED;
                     if (unsupported != 0) {
-                        throw new UnsupportedEventsException(Backend.EMULATION, unsupported,
+                        throw new UnsupportedEventsException(Backend.EMULATION_TCP, unsupported,
                                 "produce these events on a stock kernel (supported: IN, PRI, OUT, ERR, HUP, "
                                         + "RDHUP and their companions RDNORM, WRNORM)");
                     }
@@ -357,7 +357,7 @@ final class EmulationBackend implements VpollBackend {
                     to = closure(target & PRIMARY) & PRIMARY;
                     int orphans = target & COMPANIONS & ~closure(to);
                     if (orphans != 0) {
-                        throw new UnsupportedEventsException(Backend.EMULATION, orphans,
+                        throw new UnsupportedEventsException(Backend.EMULATION_TCP, orphans,
                                 "set RDNORM without IN or WRNORM without OUT (TCP reports them only together)");
                     }
                     if (op == VpollOp.SET) {
@@ -382,16 +382,16 @@ final class EmulationBackend implements VpollBackend {
             }
             int raised = to & ~from;
             if ((raised & ERR) != 0 && (from & OUT) == 0 && (to & OUT) == 0) {
-                throw new UnsupportedEventsException(Backend.EMULATION, ERR,
+                throw new UnsupportedEventsException(Backend.EMULATION_TCP, ERR,
                         "raise ERR while OUT stays clear (the byte whose timestamp raises ERR cannot leave a full "
                                 + "send queue); set OUT in the same call or first");
             }
             if ((raised & ERR) != 0 && (from & HUP) != 0) {
-                throw new UnsupportedEventsException(Backend.EMULATION, ERR,
+                throw new UnsupportedEventsException(Backend.EMULATION_TCP, ERR,
                         "raise ERR after HUP (a shut-down socket sends nothing)");
             }
             if ((raised & PRI) != 0 && (from & RDHUP) != 0) {
-                throw new UnsupportedEventsException(Backend.EMULATION, PRI,
+                throw new UnsupportedEventsException(Backend.EMULATION_TCP, PRI,
                         "raise PRI after RDHUP or HUP (the peer has shut down its writing half)");
             }
             return to;
@@ -401,12 +401,12 @@ final class EmulationBackend implements VpollBackend {
         private static void requireNotForced(int from, int toMask, int wantCleared) {
             int terminal = wantCleared & from & TERMINAL;
             if (terminal != 0) {
-                throw new UnsupportedEventsException(Backend.EMULATION, terminal,
+                throw new UnsupportedEventsException(Backend.EMULATION_TCP, terminal,
                         "clear HUP or RDHUP: a TCP shutdown cannot be undone");
             }
             int forced = wantCleared & toMask;
             if (forced != 0) {
-                throw new UnsupportedEventsException(Backend.EMULATION, forced,
+                throw new UnsupportedEventsException(Backend.EMULATION_TCP, forced,
                         "clear these while the events that imply them stay set (RDHUP implies IN; HUP implies "
                                 + "IN, RDHUP, OUT; IN implies RDNORM; OUT implies WRNORM)");
             }
