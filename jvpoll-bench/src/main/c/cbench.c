@@ -79,62 +79,32 @@ static void lv_del(int fd) { if (vpoll_ctl(fd, VPOLL_CTL_DELEVENTS, EPOLLIN) < 0
 static void lv_set(int fd) { if (vpoll_ctl(fd, VPOLL_CTL_SETEVENTS, EPOLLIN) < 0) die("vpoll_ctl(SET)"); }
 static void lv_close(int fd) { vpoll_close(fd); }
 
-/* jvpoll's emulation, replayed: the system calls EmulationBackend makes, in its order. A is one
- * end of a loopback TCP connection, B the other; B sends A one reservoir byte, IN is SO_RCVLOWAT
- * 1 (set) or INT_MAX (clear) over it; OUT is clear while A's send queue is stuffed under a
- * minimal SO_SNDBUF. Creation ends with poll(A, 0) confirming the state. */
-static int replay_listener = -1;
-static struct sockaddr_in replay_addr;
+/* jvpoll's emulation, replayed: the system calls UnixEmulationBackend makes, in its order. A is one
+ * end of an AF_UNIX stream socket pair, B the other; IN is a byte B sent and A has not read (set:
+ * B sends one, clear: A reads it); OUT is clear while 1 KiB A sent sits unread in B under A's
+ * minimal SO_SNDBUF. Creation (SET 0 from the connected state {OUT}): socketpair, the filler,
+ * SO_SNDBUF. No confirming poll: unix_poll() reads the state synchronously. */
 static int replay_peer[1 << 16];
 static void setint(int fd, int level, int name, int value) {
     if (setsockopt(fd, level, name, &value, sizeof value) < 0) die("setsockopt");
 }
 static int replay_create(void) {
-    socklen_t len = sizeof replay_addr;
-    if (replay_listener < 0) {
-        replay_listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        memset(&replay_addr, 0, sizeof replay_addr);
-        replay_addr.sin_family = AF_INET;
-        replay_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (bind(replay_listener, (struct sockaddr *) &replay_addr, sizeof replay_addr) < 0) die("bind");
-        if (listen(replay_listener, 128) < 0) die("listen");
-        getsockname(replay_listener, (struct sockaddr *) &replay_addr, &len);
-    }
-    int a = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (a < 0 || a >= (1 << 16)) die("socket");
-    setint(a, IPPROTO_TCP, TCP_NODELAY, 1);
-    setint(a, SOL_SOCKET, SO_SNDBUF, 1);
-    setint(a, SOL_SOCKET, SO_RCVLOWAT, INT_MAX);
-    if (connect(a, (struct sockaddr *) &replay_addr, sizeof replay_addr) < 0) die("connect");
-    struct sockaddr_in name;
-    len = sizeof name;
-    getsockname(a, (struct sockaddr *) &name, &len);
-    int b;
-    while ((b = accept4(replay_listener, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0) {
-        struct pollfd p = {replay_listener, POLLIN, 0};
-        poll(&p, 1, 10);
-    }
-    replay_peer[a] = b;
-    setint(b, IPPROTO_TCP, TCP_NODELAY, 1);
-    setint(b, SOL_SOCKET, SO_RCVBUF, 1);
-    if (send(b, "r", 1, MSG_DONTWAIT) != 1) die("send(reservoir)");
-    int inq = 0;
-    while (ioctl(a, SIOCINQ, &inq) == 0 && inq < 1) { }
-    /* SET 0 from the connected state {OUT}: clear OUT */
-    setint(a, SOL_SOCKET, SO_SNDBUF, 1);
-    static char filler[4096];
-    while (send(a, filler, sizeof filler, MSG_DONTWAIT) > 0) { }
-    struct pollfd p = {a, 0x3fff, 0};
-    if (poll(&p, 1, 0) < 0) die("poll");
-    return a;
+    static char filler[1024];
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) die("socketpair");
+    if (sv[0] >= (1 << 16)) die("socketpair: fd too large");
+    replay_peer[sv[0]] = sv[1];
+    if (send(sv[0], filler, sizeof filler, MSG_DONTWAIT | MSG_NOSIGNAL) != sizeof filler) die("send(filler)");
+    setint(sv[0], SOL_SOCKET, SO_SNDBUF, 1);
+    return sv[0];
 }
-static void replay_lowat(int fd, int lowat) {
-    /* jvpoll confirms a change with poll(A, 0) unless only SO_RCVLOWAT moved over a reservoir byte
-     * known to be there, which is the case for every change measured here. */
-    if (setsockopt(fd, SOL_SOCKET, SO_RCVLOWAT, &lowat, sizeof lowat) < 0) die("setsockopt(SO_RCVLOWAT)");
+static void replay_add(int fd) {
+    if (send(replay_peer[fd], "i", 1, MSG_DONTWAIT | MSG_NOSIGNAL) != 1) die("send(IN byte)");
 }
-static void replay_add(int fd) { replay_lowat(fd, 1); }
-static void replay_del(int fd) { replay_lowat(fd, INT_MAX); }
+static void replay_del(int fd) {
+    char buf[16];
+    if (recv(fd, buf, sizeof buf, MSG_DONTWAIT) < 1) die("recv(IN bytes)");
+}
 static void replay_close(int fd) { close(replay_peer[fd]); close(fd); }
 
 static const struct subject EVENTFD = {"c-eventfd", efd_create, efd_add, efd_del, efd_add, efd_add, efd_close};

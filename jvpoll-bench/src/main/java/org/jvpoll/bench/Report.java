@@ -182,9 +182,9 @@ final class Report {
     /** What the verdicts mean, with this run's figures. */
     private void notes(StringBuilder sb) {
         sb.append("## Reading the verdicts\n\n");
-        sb.append("- **ctl**: a change of IN in jvpoll's emulation is one `setsockopt(SO_RCVLOWAT)` (the confirming `poll`"
-                + " is skipped when only IN moves, see [design.md](design.md)); libvpoll's emulation needs more work per"
-                + " change on its socketpair. jvpoll's overhead over the very same system call splits in two: the FFM"
+        sb.append("- **ctl**: a change of IN in jvpoll's emulation is one system call on its AF_UNIX socket pair (raise:"
+                + " the peer sends a byte; clear: the fd reads it back; see [design.md](design.md)); libvpoll's emulation"
+                + " needs more work per change on its socketpair (a hash lookup under a lock, and `write`/`read` of 4 bytes). jvpoll's overhead over the very same system call splits in two: the FFM"
                 + " downcall itself (java-eventfd / c-eventfd = ").append(ratio("ctl.add", Subjects.JAVA_EVENTFD, C_EVENTFD, 0))
           .append(" for a raise; against a C process that also has a second thread, java-eventfd / c-eventfd-mt = ")
           .append(ratio("ctl.add", Subjects.JAVA_EVENTFD, C_EVENTFD_MT, 0))
@@ -200,15 +200,13 @@ final class Report {
           .append(ratio("ctl.add", Subjects.EMULATION, C_REPLAY_MT, 0))
           .append(" against a multi-threaded C process, ").append(ratio("ctl.add", Subjects.EMULATION, C_REPLAY, 0))
           .append(" against a single-threaded one.\n");
-        sb.append("- **creation**: an emulated fd is a loopback TCP connection (socket, three setsockopt, connect,"
-                + " getsockname, accept4, two setsockopt on the peer, the reservoir byte, SIOCINQ, the send queue stuffed to"
-                + " clear OUT, poll):"
-                + " the same system calls made from C cost ").append(fmt(get("create", C_REPLAY, 1000)))
+        sb.append("- **creation**: an emulated fd is an AF_UNIX socket pair made unwritable (socketpair, one 1 KiB send"
+                + " that stays unread, setsockopt SO_SNDBUF: three system calls, where libvpoll makes seven and a hash"
+                + " insertion under a lock): the same system calls made from C cost ").append(fmt(get("create", C_REPLAY, 1000)))
           .append(" µs per fd against libvpoll's socketpair at ").append(fmt(get("create", C_LIBVPOLL, 1000)))
-          .append(" µs — the TCP handshake alone costs more than libvpoll's whole creation. TCP is what gives the"
-                + " emulation PRI, ERR, RDHUP and exact state (see [fidelity.md](fidelity.md)), so beating libvpoll's"
-                + " creation is not possible by design; jvpoll's overhead over those system calls is jvpoll-emulation /"
-                + " c-replay = ").append(ratio("create", Subjects.EMULATION, C_REPLAY, 1000)).append(".\n");
+          .append(" µs; jvpoll's overhead over those system calls is jvpoll-emulation / c-replay = ")
+          .append(ratio("create", Subjects.EMULATION, C_REPLAY, 1000)).append(". The TCP emulation (`emulation-tcp`,"
+                + " for fds that need PRI or an ERR of their own) still pays a loopback TCP handshake per fd.\n");
         sb.append("- **wake-up**: tens of µs on this machine (a virtual machine whose idle vCPU must be woken), of which"
                 + " the change itself is under 1 µs (jvpoll ").append(fmt(get("ctl.add", Subjects.EMULATION, 0) / 1000))
           .append(" µs, libvpoll ").append(fmt(get("ctl.add", C_LIBVPOLL, 0) / 1000))
@@ -270,10 +268,10 @@ final class Report {
                 + " `c-eventfd-mt` and `c-replay-jvpoll-emulation-mt` the same while the C process has a second, idle thread"
                 + " (as a JVM always has: the kernel then counts references on the file at each system call on an fd);"
                 + " `c-libvpoll` Debian's libvpoll (`vpoll_ctl`); `c-replay-jvpoll-emulation` the exact system calls jvpoll's"
-                + " emulation makes, issued from C (creation: a loopback TCP connection, the reservoir byte, A's send queue"
-                + " stuffed to clear OUT; a change of IN: one setsockopt SO_RCVLOWAT); `java-eventfd` the raw eventfd"
+                + " emulation makes, issued from C (creation: an AF_UNIX socket pair, a 1 KiB unread send and SO_SNDBUF to"
+                + " clear OUT; a change of IN: the peer sends a byte, or the fd reads it back); `java-eventfd` the raw eventfd"
                 + " through jvpoll's FFM layer; `java-replay-jvpoll-emulation` the emulation's system call for a change of"
-                + " IN made through jvpoll's FFM layer directly on an emulated fd's socket (ctl only); `jvpoll-emulation`"
+                + " IN made through jvpoll's FFM layer directly on such a socket pair (ctl only); `jvpoll-emulation`"
                 + " and `jvpoll-fuse` `VpollFd` on those backends.\n\n");
 
         sb.append("## ctl cost (ns per change)\n\n");
@@ -282,7 +280,7 @@ final class Report {
                 + " write). The Java harness repeats cbench's loop step for step (batches of 64, median over batches, the first"
                 + " quarter discarded as warm-up).\n\n");
         section(sb, "ns per change", CTL_METRICS, 0, List.of(
-                new Comparison("jvpoll-emulation / c-libvpoll", Subjects.EMULATION, C_LIBVPOLL, 1.0, false),
+                new Comparison("jvpoll-emulation / c-libvpoll", Subjects.EMULATION, C_LIBVPOLL, 0.8, false),
                 new Comparison("jvpoll-emulation / c-replay (jvpoll's overhead over its syscalls made from C)", Subjects.EMULATION, C_REPLAY, 1.10, false),
                 new Comparison("jvpoll-emulation / java-replay (jvpoll's own logic over its syscalls through FFM)", Subjects.EMULATION, Subjects.JAVA_REPLAY, 1.10, false),
                 new Comparison("java-eventfd / c-eventfd (an FFM downcall over one syscall)", Subjects.JAVA_EVENTFD, C_EVENTFD, 1.10, false),
@@ -335,7 +333,7 @@ final class Report {
         }
         sb.append("| N |");
         fanSubjects.forEach(s -> sb.append(' ').append(s).append(" |"));
-        sb.append(" jvpoll-emulation / c-libvpoll (target > 1) | jvpoll-emulation / c-eventfd | c-libvpoll / c-eventfd |\n|---|");
+        sb.append(" jvpoll-emulation / c-libvpoll (target ≥ 1.25) | jvpoll-emulation / c-eventfd | c-libvpoll / c-eventfd |\n|---|");
         fanSubjects.forEach(s -> sb.append("---|"));
         sb.append("---|---|---|\n");
         double[][] fanValues = new double[sizes.size()][fanSubjects.size()];
@@ -347,7 +345,7 @@ final class Report {
                 sb.append(' ').append(fmt(fanValues[row][s])).append(" |");
             }
             double r = get("fanout", Subjects.EMULATION, n) / get("fanout", C_LIBVPOLL, n);
-            sb.append(String.format(Locale.ROOT, " %.2f %s | %.2f | %.2f |%n", r, Double.isNaN(r) ? "" : r > 1 ? "met" : "**missed**",
+            sb.append(String.format(Locale.ROOT, " %.2f %s | %.2f | %.2f |%n", r, Double.isNaN(r) ? "" : r >= 1.25 ? "met" : "**missed**",
                     get("fanout", Subjects.EMULATION, n) / get("fanout", C_EVENTFD, n),
                     get("fanout", C_LIBVPOLL, n) / get("fanout", C_EVENTFD, n)));
             row++;
@@ -390,9 +388,13 @@ final class Report {
                     heapKey == null ? "–" : fmt(m.get(heapKey)) + " B (N = " + heapKey.param() + ")",
                     fdKey == null ? "–" : fmt(m.get(fdKey))));
         }
-        double cr = get("create", Subjects.EMULATION, 1000) / get("create", C_LIBVPOLL, 1000);
-        sb.append(String.format(Locale.ROOT, "%njvpoll-emulation / c-libvpoll, create + register: %.2f (target < 1: %s).%n%n",
-                cr, Double.isNaN(cr) ? "not measured" : cr < 1 ? "met" : "**missed**"));
+        sb.append('\n');
+        for (long n : createSizes) {
+            double cr = get("create", Subjects.EMULATION, n) / get("create", C_LIBVPOLL, n);
+            sb.append(String.format(Locale.ROOT, "- jvpoll-emulation / c-libvpoll, create + register, N = %,d: %.2f (target ≤ 0.8: %s)%n",
+                    n, cr, Double.isNaN(cr) ? "not measured" : cr <= 0.8 ? "met" : "**missed**"));
+        }
+        sb.append('\n');
         double[][] createValues = new double[createSizes.size()][createSubjects.size()];
         int ci = 0;
         for (long n : createSizes) {

@@ -15,6 +15,7 @@ import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Sockets;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.syscall.UnixSockets;
 
 /**
  * What the Java side measures, with the same four changes the C harness ({@code cbench.c}) makes:
@@ -62,7 +63,7 @@ public final class Subjects {
             case JAVA_EVENTFD -> new EventFdHandle();
             case EMULATION -> new VpollHandle(VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.EMULATION)));
             case FUSE -> new VpollHandle(VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.FUSE)));
-            case JAVA_REPLAY -> new ReplayHandle(VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.EMULATION)));
+            case JAVA_REPLAY -> new ReplayHandle();
             default -> throw new IllegalArgumentException("subject \"" + subject + "\": expected "
                     + JAVA_EVENTFD + ", " + EMULATION + " or " + FUSE);
         };
@@ -112,25 +113,35 @@ public final class Subjects {
         }
     }
 
-    /** SO_RCVLOWAT set and cleared on an emulated fd's socket, bypassing jvpoll (ends with IN clear, as jvpoll left it). */
+    /**
+     * The emulation's system calls for a change of IN made through jvpoll's FFM layer directly, on
+     * a socket pair set up as the emulation sets up its own (B sends a byte, A reads it back).
+     */
     static final class ReplayHandle implements Handle {
-        private final VpollFd vfd;
-        private final int fd;
-        ReplayHandle(VpollFd vfd) {
-            this.vfd = vfd;
-            this.fd = vfd.fd();
+        private static final MemorySegment BYTES = Arena.global().allocate(16);
+        private final int a;
+        private final int b;
+
+        ReplayHandle() throws IOException {
+            MemorySegment pair = SCRATCH.get();
+            UnixSockets.socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC, pair);
+            a = pair.getAtIndex(ValueLayout.JAVA_INT, 0);
+            b = pair.getAtIndex(ValueLayout.JAVA_INT, 1);
+            MemorySegment filler = Arena.ofAuto().allocate(1024);
+            Sockets.send(a, filler, 1024, Sockets.MSG_DONTWAIT, "send(filler)");
+            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, 1, SCRATCH.get(), "SO_SNDBUF");
         }
 
         public int fd() {
-            return fd;
+            return a;
         }
 
         public void add() throws IOException {
-            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, 1, SCRATCH.get(), "SO_RCVLOWAT");
+            Sockets.send(b, BYTES, 1, Sockets.MSG_DONTWAIT, "send(IN byte)");
         }
 
         public void del() throws IOException {
-            Sockets.setInt(fd, Sockets.SOL_SOCKET, Sockets.SO_RCVLOWAT, Integer.MAX_VALUE, SCRATCH.get(), "SO_RCVLOWAT");
+            Sockets.recv(a, BYTES, 16, Sockets.MSG_DONTWAIT, "recv(IN bytes)");
         }
 
         public void set() throws IOException {
@@ -146,7 +157,8 @@ public final class Subjects {
         }
 
         public void close() {
-            vfd.close();
+            Unistd.closeQuietly(b);
+            Unistd.closeQuietly(a);
         }
     }
 

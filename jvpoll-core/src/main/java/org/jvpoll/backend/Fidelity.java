@@ -41,7 +41,7 @@ public final class Fidelity {
                             withOut.clear(), withOut.faithful());
                 }
             }
-            if (row.set().startsWith("no:") && event != Events.HUP && (Events.HUP & backend.supportedEvents()) != 0) {
+            if (row.set().startsWith("no:") && event == Events.ERR && (Events.HUP & backend.supportedEvents()) != 0) {
                 // Some events come only with HUP (socket-pair emulation: ERR is a reset).
                 Row withHup = measure(options, event, 0, Events.HUP);
                 if (withHup.set().startsWith("yes")) {
