@@ -187,6 +187,20 @@ final class TcpEmulationBackend implements VpollBackend {
 
     @Override
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
+        // Refuse before any system call. A connected socket starts writable ({OUT}); the caller
+        // sees a new fd as starting from nothing: accept what either start allows (ERR needs
+        // OUT to leave first, HUP would otherwise be refused for forcing an OUT the caller did
+        // not name).
+        int initial;
+        try {
+            initial = EmulatedFile.plan(OUT, VpollOp.SET, initialEvents);
+        } catch (UnsupportedEventsException fromConnected) {
+            try {
+                initial = EmulatedFile.plan(0, VpollOp.SET, initialEvents);
+            } catch (UnsupportedEventsException fromNothing) {
+                throw fromConnected;
+            }
+        }
         Scratch s = SCRATCH.get();
         int a = Sockets.socket(Sockets.AF_INET, Sockets.SOCK_STREAM | (closeOnExec ? Sockets.SOCK_CLOEXEC : 0), 0);
         int b = -1;
@@ -208,7 +222,7 @@ final class TcpEmulationBackend implements VpollBackend {
             }
             // A connected socket starts writable: state {OUT}. Now move to the requested events.
             EmulatedFile file = new EmulatedFile(a, b, OUT);
-            file.apply(VpollOp.SET, initialEvents, s);
+            file.moveTo(initial, s);
             return file;
         } catch (IOException | RuntimeException e) {
             if (b >= 0) {
@@ -325,8 +339,17 @@ final class TcpEmulationBackend implements VpollBackend {
         int apply(VpollOp op, int events, Scratch s) throws IOException {
             lock.lock();
             try {
+                return moveTo(plan(state, op, events), s);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        /** Drives the sockets to the planned state {@code to}. @return its mask */
+        int moveTo(int to, Scratch s) throws IOException {
+            lock.lock();
+            try {
                 int from = state;
-                int to = plan(from, op, events);
                 try {
                     transition(fd(), from, to, s);
                 } catch (IOException | RuntimeException e) {

@@ -136,8 +136,9 @@ final class UnixEmulationBackend implements VpollBackend {
 
     @Override
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
-        // Refuse before any system call.
-        int to = plan(Backend.EMULATION, OUT, VpollOp.SET, initialEvents);
+        // Refuse before any system call. The initial events are planned from nothing, as the caller
+        // sees it; that a fresh pair starts writable is the mechanism's business.
+        int to = plan(Backend.EMULATION, 0, VpollOp.SET, initialEvents);
         Scratch s = SCRATCH.get();
         // B must never leak into an exec'd child; A follows the caller's flags. Both get them from
         // socketpair, so only a caller asking for A without close-on-exec costs an extra fcntl.

@@ -18,7 +18,13 @@ public final class ChildJvm implements AutoCloseable {
     private final List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
 
     public ChildJvm(String mainClass, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(javaCommand()));
+        this(List.of(), mainClass, args);
+    }
+
+    /** @param prefix a command the JVM runs under (unshare, setpriv, ...); its last word is followed by java's */
+    public ChildJvm(List<String> prefix, String mainClass, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(javaCommand());
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
