@@ -47,6 +47,8 @@ class BackendReliabilityTest {
 
     /** Bits the stress churns with: HUP and RDHUP are terminal on the emulation, so left out. */
     static final int[] CHURN_BITS = {Events.IN, Events.PRI, Events.OUT, Events.ERR, Events.RDNORM, Events.WRNORM};
+    /** What the socket-pair emulation sets and clears (no PRI, ERR only with HUP, which is terminal). */
+    static final int[] SOCKET_PAIR_CHURN_BITS = {Events.IN, Events.OUT, Events.RDNORM, Events.WRNORM, Events.WRBAND};
 
     /**
      * 8 threads do mixed ADD/DEL/SET on 4 shared fds while one edge-triggered epoll waiter per fd
@@ -58,12 +60,13 @@ class BackendReliabilityTest {
     @EnumSource(Backend.class)
     void eightThreadsOfMixedOperationsLoseNoWakeup(Backend backend) throws Exception {
         VpollFd.Options options = BackendBehaviourTest.on(backend);
-        long totalOps = prop("jvpoll.stress.ops", backend == Backend.EMULATION ? 8_000 : 80_000);
+        long totalOps = prop("jvpoll.stress.ops", backend == Backend.EMULATION_TCP ? 8_000 : 80_000);
         // Every backend churns every bit it has, OUT and ERR included (the emulation once failed
         // here: OUT came back after a clear; docs/reliability.md). -Djvpoll.stress.emulationInOnly=true
         // restricts the emulation to IN/PRI, as the figures measured before that fix.
-        int[] churnBits = backend == Backend.EMULATION && Boolean.getBoolean("jvpoll.stress.emulationInOnly")
-                ? new int[] {Events.IN, Events.PRI, Events.RDNORM} : CHURN_BITS;
+        int[] churnBits = backend == Backend.EMULATION_TCP && Boolean.getBoolean("jvpoll.stress.emulationInOnly")
+                ? new int[] {Events.IN, Events.PRI, Events.RDNORM}
+                : backend == Backend.EMULATION ? SOCKET_PAIR_CHURN_BITS : CHURN_BITS;
         VpollFd[] fds = new VpollFd[SHARED_FDS];
         ReentrantReadWriteLock[] locks = new ReentrantReadWriteLock[SHARED_FDS];
         AtomicLong[] wakes = new AtomicLong[SHARED_FDS];
@@ -209,8 +212,9 @@ class BackendReliabilityTest {
         long rounds = prop("jvpoll.canary.rounds", 200);
         // On the emulation an OUT or ERR ctl costs milliseconds (filler, drains): the canary uses
         // IN/PRI there unless -Djvpoll.stress.emulationOut=true (about 90 s at CI counts).
-        int[] bits = backend == Backend.EMULATION && !Boolean.getBoolean("jvpoll.stress.emulationOut")
-                ? new int[] {Events.IN, Events.PRI} : new int[] {Events.IN, Events.PRI, Events.OUT, Events.ERR};
+        int[] bits = backend == Backend.EMULATION_TCP && !Boolean.getBoolean("jvpoll.stress.emulationOut")
+                ? new int[] {Events.IN, Events.PRI}
+                : backend == Backend.EMULATION ? new int[] {Events.IN, Events.OUT} : new int[] {Events.IN, Events.PRI, Events.OUT, Events.ERR};
         long reused = 0;
         long reusedWhileCtlRunning = 0;
         AtomicLong ctlsDuringClose = new AtomicLong();
@@ -325,7 +329,7 @@ class BackendReliabilityTest {
     @EnumSource(Backend.class)
     void createCtlCloseCyclesLeakNoDescriptorAndNoHeap(Backend backend) throws Exception {
         VpollFd.Options options = BackendBehaviourTest.on(backend);
-        long cycles = prop("jvpoll.leak.cycles", backend == Backend.EMULATION ? 5_000 : 10_000);
+        long cycles = prop("jvpoll.leak.cycles", backend == Backend.EMULATION_TCP ? 5_000 : 10_000);
         // Hold one fd so the FUSE mount (and the per-process listener) outlive the cycles.
         try (VpollFd hold = VpollFd.create(0, options)) {
             for (int i = 0; i < 200; i++) {

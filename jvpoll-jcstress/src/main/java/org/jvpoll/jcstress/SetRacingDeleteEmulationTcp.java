@@ -14,16 +14,16 @@ import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 
 /**
- * SET IN|PRI racing DEL PRI|OUT on one EMULATION vpoll fd that starts at OUT (IN=1, PRI=2, OUT=4).
+ * SET IN|PRI racing DEL PRI|OUT on one EMULATION_TCP vpoll fd that starts at OUT (IN=1, PRI=2, OUT=4).
  * Outcome: (SET's result, DEL's result, final mask); only the two orders are acceptable.
  */
 @JCStressTest
-@Description("SET racing DEL on one EMULATION vpoll fd is linearizable")
+@Description("SET racing DEL on one EMULATION_TCP vpoll fd is linearizable")
 @Outcome(id = "3, 1, 1", expect = ACCEPTABLE, desc = "SET, DEL")
 @Outcome(id = "3, 0, 3", expect = ACCEPTABLE, desc = "DEL, SET")
 @State
-public class SetRacingDeleteEmulation {
-    private static final Backend BACKEND = Backend.EMULATION;
+public class SetRacingDeleteEmulationTcp {
+    private static final Backend BACKEND = Backend.EMULATION_TCP;
     private final VpollFd fd = Fds.take(BACKEND, Events.OUT);
 
     @Actor
