@@ -74,9 +74,14 @@ final class UnixEmulationBackend implements VpollBackend {
 
     /** Filler and discard buffer: only ever sent from or received into, so threads may share it. */
     private static final MemorySegment BYTES = Arena.global().allocate(FILLER);
+    /** The two SO_SNDBUF values, as setsockopt reads them (never written after this, so shared). */
+    private static final MemorySegment SNDBUF_OPEN_VALUE = Arena.global().allocate(JAVA_INT);
+    private static final MemorySegment SNDBUF_SHUT_VALUE = Arena.global().allocate(JAVA_INT);
 
     static {
         BYTES.fill((byte) 'f');
+        SNDBUF_OPEN_VALUE.set(JAVA_INT, 0, SNDBUF_OPEN);
+        SNDBUF_SHUT_VALUE.set(JAVA_INT, 0, SNDBUF_SHUT);
     }
 
     /** @return every bit unix_poll() reports for the state {@code s} (primaries and {@link #PEER_GONE}) */
@@ -120,38 +125,27 @@ final class UnixEmulationBackend implements VpollBackend {
         return CARRIES;
     }
 
-    /** Native scratch memory, one set per thread, so ctl allocates nothing. */
-    private static final class Scratch {
-        final MemorySegment intBuf;
-        final MemorySegment pair;
-
-        Scratch() {
-            Arena arena = Arena.ofAuto();
-            intBuf = arena.allocate(8);
-            pair = arena.allocate(8);
-        }
-    }
-
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    /** Where socketpair(2) writes the two descriptors, one per thread, so creation allocates nothing native. */
+    private static final ThreadLocal<MemorySegment> PAIR = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8));
 
     @Override
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
         // Refuse before any system call. The initial events are planned from nothing, as the caller
         // sees it; that a fresh pair starts writable is the mechanism's business.
         int to = plan(Backend.EMULATION, 0, VpollOp.SET, initialEvents);
-        Scratch s = SCRATCH.get();
+        MemorySegment pair = PAIR.get();
         // B must never leak into an exec'd child; A follows the caller's flags. Both get them from
         // socketpair, so only a caller asking for A without close-on-exec costs an extra fcntl.
-        UnixSockets.socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | (nonBlocking ? Sockets.SOCK_NONBLOCK : 0), s.pair);
-        int a = s.pair.getAtIndex(JAVA_INT, 0);
-        int b = s.pair.getAtIndex(JAVA_INT, 1);
+        UnixSockets.socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | (nonBlocking ? Sockets.SOCK_NONBLOCK : 0), pair);
+        int a = pair.getAtIndex(JAVA_INT, 0);
+        int b = pair.getAtIndex(JAVA_INT, 1);
         try {
             if (!closeOnExec) {
                 Unistd.fcntl(a, Unistd.F_SETFD, 0);
             }
             // A connected socket pair starts writable: state {OUT}.
             PairFile file = new PairFile(a, b, OUT);
-            file.transition(a, OUT, to, s);
+            file.transition(a, OUT, to);
             file.state = to;
             return file;
         } catch (IOException | RuntimeException e) {
@@ -276,7 +270,7 @@ final class UnixEmulationBackend implements VpollBackend {
                 int from = state;
                 int to = plan(Backend.EMULATION, from, op, events);
                 try {
-                    transition(fd, from, to, SCRATCH.get());
+                    transition(fd, from, to);
                 } catch (IOException | RuntimeException e) {
                     // Record what the kernel now reports, so later calls stay exact.
                     state = (Poll.currentEvents(fd) & PRIMARY) | (b < 0 ? PEER_GONE : 0);
@@ -304,14 +298,14 @@ final class UnixEmulationBackend implements VpollBackend {
          * OUT: write space, shutdowns and the reset: everyone), so every change wakes, as the
          * kernel module's ctl does.
          */
-        void transition(int a, int from, int to, Scratch s) throws IOException {
+        void transition(int a, int from, int to) throws IOException {
             int set = to & ~from;
             int clear = from & ~to;
             boolean wokeRead = false;
             boolean wokeWrite = false;
             boolean wokeAll = false;
             if ((set & OUT) != 0) {
-                setSndbuf(a, SNDBUF_OPEN, s);
+                setSndbuf(a, SNDBUF_OPEN_VALUE);
                 wokeWrite = true;
             }
             if ((clear & OUT) != 0) {
@@ -319,7 +313,7 @@ final class UnixEmulationBackend implements VpollBackend {
                     sendAll(a, BYTES, FILLER, "send(filler)");
                     filler = true;
                 }
-                setSndbuf(a, SNDBUF_SHUT, s);
+                setSndbuf(a, SNDBUF_SHUT_VALUE);
             }
             if ((set & IN) != 0 && (to & TERMINAL) == 0) {
                 sendIn(a);
@@ -354,15 +348,17 @@ final class UnixEmulationBackend implements VpollBackend {
             }
             if ((clear & ERR) != 0) {
                 // SO_ERROR reads and clears sk_err; HUP and what it forces stay.
-                Sockets.getInt(a, Sockets.SOL_SOCKET, Sockets.SO_ERROR, s.intBuf, "SO_ERROR");
+                try (Arena arena = Arena.ofConfined()) {
+                    Sockets.getInt(a, Sockets.SOL_SOCKET, Sockets.SO_ERROR, arena.allocate(8), "SO_ERROR");
+                }
             }
             if (!wokeAll) {
-                resignal(a, to, wokeRead, wokeWrite, s);
+                resignal(a, to, wokeRead, wokeWrite);
             }
         }
 
         /** Wakes waiters of the events that stay set, as the module does on every ctl. */
-        private void resignal(int a, int to, boolean wokeRead, boolean wokeWrite, Scratch s) throws VpollException {
+        private void resignal(int a, int to, boolean wokeRead, boolean wokeWrite) throws VpollException {
             if ((to & (HUP | PEER_GONE)) != 0) {
                 shutdownAgain(a, Sockets.SHUT_RDWR); // wakes every waiter again
                 return;
@@ -375,7 +371,7 @@ final class UnixEmulationBackend implements VpollBackend {
                 sendIn(a);
             }
             if ((to & OUT) != 0 && !wokeWrite) {
-                setSndbuf(a, SNDBUF_OPEN, s);
+                setSndbuf(a, SNDBUF_OPEN_VALUE);
             }
         }
 
@@ -412,8 +408,8 @@ final class UnixEmulationBackend implements VpollBackend {
             }
         }
 
-        private static void setSndbuf(int a, int value, Scratch s) throws VpollException {
-            Sockets.setInt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, value, s.intBuf, "SO_SNDBUF");
+        private static void setSndbuf(int a, MemorySegment value) throws VpollException {
+            Sockets.setsockopt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, value, "SO_SNDBUF");
         }
 
         private static void sendAll(int fd, MemorySegment buf, long len, String what) throws VpollException {

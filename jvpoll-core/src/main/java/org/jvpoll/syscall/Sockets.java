@@ -219,6 +219,20 @@ public final class Sockets {
         }
     }
 
+    /** setsockopt(2) with a value already in {@code value} (which callers may share: it is only read). */
+    public static void setsockopt(int fd, int level, int name, MemorySegment value, String what) throws VpollException {
+        MemorySegment st = Syscall.state();
+        int rc;
+        try {
+            rc = (int) SETSOCKOPT.invokeExact(st, fd, level, name, value, (int) value.byteSize());
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (rc < 0) {
+            throw Syscall.error("setsockopt(" + what + ")", st);
+        }
+    }
+
     /** getsockopt(2) of an int; {@code scratch} needs 8 bytes. */
     public static int getInt(int fd, int level, int name, MemorySegment scratch, String what) throws VpollException {
         MemorySegment len = scratch.asSlice(4, 4);

@@ -18,7 +18,7 @@ import org.jvpoll.VpollFd;
  * <p>{@code IdleCheck FDS BASELINE_S IDLE_S BACKEND...}: measures a baseline with no fds, then for
  * each backend creates FDS fds spread over every state the backend can hold (OUT clear included),
  * leaves them alone for IDLE_S seconds and prints one line per phase:
- * {@code IDLE phase=... fds=... seconds=... retrans=... winprobes=... netrx_per_s=... timer_per_s=...
+ * {@code IDLE phase=... fds=... seconds=... retrans=... winprobes=... lo_packets=... netrx_per_s=... timer_per_s=...
  * tcp_inuse=... tcp_mem_pages=...}. Counters: /proc/net/snmp (Tcp RetransSegs), /proc/net/netstat
  * (TcpExt TCPWinProbe), /proc/softirqs (NET_RX and TIMER, all CPUs, host-wide), /proc/net/sockstat.
  */
@@ -32,12 +32,24 @@ public final class IdleCheck {
                 : new int[] {0, Events.IN, Events.OUT, Events.IN | Events.OUT, Events.PRI, Events.OUT | Events.ERR, Events.RDHUP, Events.HUP};
     }
 
-    record Sample(long retrans, long winProbes, long netRx, long timer, long tcpInuse, long tcpMemPages, long nanos) {
+    record Sample(long retrans, long winProbes, long loPackets, long netRx, long timer, long tcpInuse, long tcpMemPages,
+            long nanos) {
         static Sample now() throws IOException {
             long[] sock = sockstat();
             return new Sample(snmp("Tcp:", "RetransSegs"), snmp("TcpExt:", "TCPWinProbe", "/proc/net/netstat"),
-                    softirq("NET_RX:"), softirq("TIMER:"), sock[0], sock[1], System.nanoTime());
+                    loopbackPackets(), softirq("NET_RX:"), softirq("TIMER:"), sock[0], sock[1], System.nanoTime());
         }
+    }
+
+    /** Packets received on this namespace's loopback (/proc/self/net/dev): every one is a NET_RX softirq's work. */
+    static long loopbackPackets() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/net/dev"))) {
+            String t = line.trim();
+            if (t.startsWith("lo:")) {
+                return Long.parseLong(t.substring(3).trim().split("\\s+")[1]);
+            }
+        }
+        throw new IOException("/proc/self/net/dev has no lo line");
     }
 
     public static void main(String[] args) throws Exception {
@@ -73,9 +85,10 @@ public final class IdleCheck {
     private static void print(String phase, int fds, Sample a, Sample b, Sample beforeCreation) {
         double s = (b.nanos() - a.nanos()) / 1e9;
         System.out.println(String.format(Locale.ROOT,
-                "IDLE phase=%s fds=%d seconds=%.1f retrans=%d winprobes=%d netrx_per_s=%.1f timer_per_s=%.1f"
+                "IDLE phase=%s fds=%d seconds=%.1f retrans=%d winprobes=%d lo_packets=%d netrx_per_s=%.1f timer_per_s=%.1f"
                         + " tcp_inuse=%d tcp_mem_pages=%d",
-                phase, fds, s, b.retrans() - a.retrans(), b.winProbes() - a.winProbes(), (b.netRx() - a.netRx()) / s,
+                phase, fds, s, b.retrans() - a.retrans(), b.winProbes() - a.winProbes(), b.loPackets() - a.loPackets(),
+                (b.netRx() - a.netRx()) / s,
                 (b.timer() - a.timer()) / s, b.tcpInuse() - beforeCreation.tcpInuse(),
                 b.tcpMemPages() - beforeCreation.tcpMemPages()));
     }

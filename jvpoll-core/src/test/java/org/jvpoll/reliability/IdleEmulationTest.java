@@ -58,12 +58,16 @@ class IdleEmulationTest {
         Map<String, String> pair = phases.get("emulation");
         assertEquals("0", pair.get("retrans"), "TCP retransmissions while idle");
         assertEquals("0", pair.get("winprobes"), "TCP window probes while idle");
+        assertEquals("0", pair.get("lo_packets"), "packets on the namespace's loopback while idle (NET_RX work caused here)");
+        // No TCP socket in this namespace: no TCP memory can be charged to it (the host-wide tcp_mem
+        // figure is printed, but other processes move it too).
         assertEquals("0", pair.get("tcp_inuse"), "TCP sockets held");
-        assertTrue(Long.parseLong(pair.get("tcp_mem_pages")) <= 8,
-                "TCP memory held (host-wide pages, others' traffic allowed a little): " + pair.get("tcp_mem_pages"));
         double netRx = Double.parseDouble(pair.get("netrx_per_s"));
         double netRxBase = Double.parseDouble(base.get("netrx_per_s"));
-        assertTrue(netRx <= 2 * netRxBase + 5, "NET_RX softirqs/s " + netRx + " against a baseline of " + netRxBase);
+        // Host-wide counters: other processes' activity shows too, so only per-fd activity (as the
+        // TCP emulation's once-a-second retransmissions had) is ruled out here; the loopback packet
+        // count above is this namespace's own and exact.
+        assertTrue(netRx <= 2 * netRxBase + fds / 20.0, "NET_RX softirqs/s " + netRx + " against a baseline of " + netRxBase);
         double timer = Double.parseDouble(pair.get("timer_per_s"));
         double timerBase = Double.parseDouble(base.get("timer_per_s"));
         assertTrue(timer <= 2 * timerBase + fds / 20.0, "TIMER softirqs/s " + timer + " against a baseline of " + timerBase
@@ -112,11 +116,12 @@ class IdleEmulationTest {
         StringBuilder sb = new StringBuilder();
         sb.append("\nMeasured by `IdleEmulationTest` (`bin/gen-docs`) on Linux ").append(System.getProperty("os.version"))
           .append(", in a network namespace of its own; softirqs are host-wide.\n\n");
-        sb.append("| phase | fds | seconds | TCP retransmissions | TCP window probes | NET_RX softirqs/s | TIMER softirqs/s"
-                + " | TCP sockets held | TCP memory held (pages) |\n|---|---|---|---|---|---|---|---|---|\n");
+        sb.append("| phase | fds | seconds | TCP retransmissions | TCP window probes | loopback packets | NET_RX softirqs/s (host)"
+                + " | TIMER softirqs/s (host) | TCP sockets held | TCP memory held (pages) |\n|---|---|---|---|---|---|---|---|---|---|\n");
         for (Map<String, String> p : phases.values()) {
             sb.append("| ").append(p.get("phase")).append(" | ").append(p.get("fds")).append(" | ").append(p.get("seconds"))
               .append(" | ").append(p.get("retrans")).append(" | ").append(p.get("winprobes")).append(" | ")
+              .append(p.get("lo_packets")).append(" | ")
               .append(p.get("netrx_per_s")).append(" | ").append(p.get("timer_per_s")).append(" | ")
               .append(p.get("tcp_inuse")).append(" | ").append(p.get("tcp_mem_pages")).append(" |\n");
         }
