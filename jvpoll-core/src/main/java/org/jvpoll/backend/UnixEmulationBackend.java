@@ -136,7 +136,16 @@ final class UnixEmulationBackend implements VpollBackend {
         MemorySegment pair = PAIR.get();
         // B must never leak into an exec'd child; A follows the caller's flags. Both get them from
         // socketpair, so only a caller asking for A without close-on-exec costs an extra fcntl.
-        UnixSockets.socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | (nonBlocking ? Sockets.SOCK_NONBLOCK : 0), pair);
+        try {
+            UnixSockets.socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | (nonBlocking ? Sockets.SOCK_NONBLOCK : 0), pair);
+        } catch (VpollException e) {
+            if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
+                throw new VpollException("socketpair(AF_UNIX, SOCK_STREAM)", e.errno(),
+                        "the emulation holds 2 descriptors per vpoll fd (the fd and its peer); raise RLIMIT_NOFILE "
+                                + "(ulimit -n) or close vpoll fds");
+            }
+            throw e;
+        }
         int a = pair.getAtIndex(JAVA_INT, 0);
         int b = pair.getAtIndex(JAVA_INT, 1);
         try {
