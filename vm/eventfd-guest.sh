@@ -55,8 +55,9 @@ runs_junit "$RUNS" eventfd "-Djvpoll.require.backend=eventfd -Djvpoll.test.backe
 # eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend).
 runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.backend=dev-vpoll \
     -Djvpoll.vm.guest=6.12 -Djvpoll.vm.peer=$VM_OUT/vpoll_peer" "$KERNEL_TESTS org.jvpoll.vm.LibvpollInteropTest"
-runs_junit "$RUNS" emulation "-Djvpoll.require.backend=emulation -Djvpoll.test.backends=emulation -Djvpoll.vm.guest=6.12" "$EMULATION_TESTS"
-runs_junit "$RUNS" many-fds "-Djvpoll.require.backend=emulation -Djvpoll.test.backends=emulation" \
+runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_MATRIX"
+runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_TESTS"
+runs_junit "$RUNS" many-fds "$EMULATION_PROPERTIES" \
     "org.jvpoll.vm.ManyEmulatedFdsTest" 400000
 runs_end "$RUNS"
 COMMAND="/bin/sh $RUNS"

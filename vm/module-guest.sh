@@ -37,12 +37,13 @@ for m in $MODULES; do
     if [ -n "$f" ]; then cp "$f" "$INITRD_DIR/lib/modules/"; fi
 done
 cp "$VPOLL_KO" "$INITRD_DIR/lib/modules/vpoll.ko"
-# One boot, two runs: the dev-vpoll backend (vpoll.ko), then the emulation on this stock 6.1 kernel.
+# One boot, three runs: the dev-vpoll backend (vpoll.ko), then the emulation on this stock 6.1 kernel.
 RUNS="$VM_OUT/module-guest-runs.sh"
 runs_begin "$RUNS"
 runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.vm.peer=$VM_OUT/vpoll_peer" \
     "org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest org.jvpoll.vm.LibvpollInteropTest ${JVPOLL_VM_EXTRA_TESTS:-}"
-runs_junit "$RUNS" emulation "-Djvpoll.require.backend=emulation -Djvpoll.test.backends=emulation -Djvpoll.vm.guest=6.1" "$EMULATION_TESTS"
+runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.1" "$EMULATION_MATRIX"
+runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.1" "$EMULATION_TESTS"
 runs_end "$RUNS"
 COMMAND="/bin/sh $RUNS"
 sed -e "s|@MODULES@|$MODULES vpoll|g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
