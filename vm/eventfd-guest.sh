@@ -11,7 +11,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 step "packages (qemu, busybox, cpio, kernel source and build tools)"
-apt_install qemu-system-x86 busybox-static cpio gcc make bc bison flex libelf-dev libssl-dev xz-utils linux-source-6.12 libvpoll-dev
+apt_install qemu-system-x86 busybox-static cpio gcc make bc bison flex libelf-dev libssl-dev xz-utils linux-source-6.12
 TARBALL=$(ls /usr/src/linux-source-6.12.tar.xz)
 KEY=$(cat "$TARBALL".sha256 2>/dev/null || sha256sum "$TARBALL" | cut -c1-16)
 KEY=$(printf '%s' "$KEY$(cat "$VM_ROOT"/vm/efd-vpoll/*)" | sha256sum | cut -c1-16)
@@ -39,9 +39,8 @@ fi
 step "vpoll module from vpoll-dkms (+ vm/vpoll-dkms/*.patch) against this tree"
 vpoll_module "$SRC" "$VM_CACHE/vpoll-6.12-efdvpoll-$KEY"
 
-step "host-side build: test classes, JUnit console launcher, C peer"
+step "host-side build: test classes, JUnit console launcher"
 host_build
-gcc -O2 -Wall -Werror -o "$VM_OUT/vpoll_peer" "$VM_ROOT/vm/interop/vpoll_peer.c" -lvpoll
 
 step "initramfs"
 INITRD_DIR="$VM_OUT/initrd-eventfd"
@@ -52,9 +51,12 @@ KERNEL_TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest
 RUNS="$VM_OUT/eventfd-guest-runs.sh"
 runs_begin "$RUNS"
 runs_junit "$RUNS" eventfd "-Djvpoll.require.backend=eventfd -Djvpoll.test.backends=eventfd" "$KERNEL_TESTS ${JVPOLL_VM_EXTRA_TESTS:-}"
-# eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend).
+# eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend). No
+# LibvpollInteropTest here: on a kernel with EFD_VPOLL, Debian's libvpoll creates eventfd vpoll fds
+# and its vpoll_ctl writes to the fd (the eventfd protocol), which a /dev/vpoll fd refuses; the
+# interop test runs in the 6.1 guest, where libvpoll falls back to /dev/vpoll.
 runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.backend=dev-vpoll \
-    -Djvpoll.vm.guest=6.12 -Djvpoll.vm.peer=$VM_OUT/vpoll_peer" "$KERNEL_TESTS org.jvpoll.vm.LibvpollInteropTest"
+    -Djvpoll.vm.guest=6.12" "$KERNEL_TESTS"
 runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_MATRIX"
 runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_TESTS"
 runs_junit "$RUNS" many-fds "$EMULATION_PROPERTIES" \
