@@ -81,6 +81,9 @@ class ManyEmulatedFdsTest {
                 stopped = describe(e);
                 System.out.println("MANYFDS-STOPPED created=" + fds.size() + " of " + count + ": " + stopped);
             }
+            if (stopped != null) {
+                diagnose();
+            }
             createNanos = System.nanoTime() - t0;
             int created = fds.size();
 
@@ -120,6 +123,29 @@ class ManyEmulatedFdsTest {
             fail("created " + fds.size() + " of " + count + " emulated fds, then: " + stopped);
         }
         assertEquals(count, collected, "epoll_wait collected IN from every fd of the fan-out");
+    }
+
+    /** Prints what the kernel says about sockets and memory when creation stopped (MANYFDS-DIAG lines). */
+    private static void diagnose() {
+        for (String f : List.of("/proc/net/sockstat", "/proc/sys/net/ipv4/tcp_mem", "/proc/sys/net/ipv4/ip_local_port_range",
+                "/proc/sys/fs/file-nr")) {
+            try {
+                for (String line : Files.readAllLines(Path.of(f))) {
+                    System.out.println("MANYFDS-DIAG " + f + ": " + line);
+                }
+            } catch (IOException | RuntimeException e) {
+                System.out.println("MANYFDS-DIAG " + f + ": " + e);
+            }
+        }
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemFree") || line.startsWith("MemAvailable") || line.startsWith("Slab")) {
+                    System.out.println("MANYFDS-DIAG /proc/meminfo: " + line);
+                }
+            }
+        } catch (IOException e) {
+            System.out.println("MANYFDS-DIAG /proc/meminfo: " + e);
+        }
     }
 
     private static String describe(Throwable e) {
