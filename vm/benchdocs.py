@@ -14,7 +14,17 @@ write = "--write" in sys.argv[1:]
 logs, doc = args[:-1], args[-1]
 rows = []
 for log in logs:
+    diag = {}
     for line in open(log, errors="replace"):
+        m = re.search(r"MANYFDS-DIAG /proc/net/sockstat: TCP: .*\bmem (\d+)", line)
+        if m:
+            diag["tcp_pages"] = int(m.group(1))
+        m = re.search(r"MANYFDS-DIAG /proc/sys/net/ipv4/tcp_mem: (\d+)\s+(\d+)\s+(\d+)", line)
+        if m:
+            diag["tcp_mem"] = [int(x) for x in m.groups()]
+        m = re.search(r"MANYFDS-DIAG /proc/net/sockstat: TCP: inuse (\d+)", line)
+        if m:
+            diag["tcp_inuse"] = int(m.group(1))
         at = line.find("MANYFDS-RESULT ")
         if at < 0:
             continue
@@ -22,6 +32,15 @@ for log in logs:
         for tok in shlex.split(line[at + len("MANYFDS-RESULT "):].strip()):
             k, _, v = tok.partition("=")
             fields[k] = v
+        if fields.get("stopped", "no") != "no" and "tcp_pages" in diag and "tcp_mem" in diag:
+            low, pressure, high = diag["tcp_mem"]
+            pages = diag["tcp_pages"]
+            state = ("above the pressure threshold: TCP memory pressure" if pages > pressure
+                     else "below the pressure threshold")
+            fields["stopped"] += (f"; kernel then: {diag.get('tcp_inuse', '?')} TCP sockets holding {pages:,} pages of "
+                                  f"TCP memory ({pages * 4 // max(1, int(fields['created'])):,} KiB per fd), tcp_mem "
+                                  f"{low} {pressure} {high}: {state}")
+        diag = {}
         rows.append(fields)
 if not rows:
     sys.exit(f"vm/benchdocs.py: no MANYFDS-RESULT lines in {' '.join(logs)}")
