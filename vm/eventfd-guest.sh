@@ -2,7 +2,11 @@
 # Proves the eventfd backend on a kernel whose eventfd accepts EFD_VPOLL: builds Debian's
 # linux-source-6.12 (tinyconfig + vm/efd-vpoll/guest.config) with jvpoll's EFD_VPOLL patch
 # (vm/efd-vpoll/0001-eventfd-EFD_VPOLL.patch, written for these tests after the libvpoll ABI),
-# boots it under qemu and runs the backend tests inside with -Djvpoll.require.backend=eventfd.
+# and Debian's vpoll-dkms module against that tree (with vm/vpoll-dkms/*.patch), boots it under
+# qemu and, in one boot, runs: the backend tests with -Djvpoll.require.backend=eventfd; the same
+# with dev-vpoll (vpoll.ko, column "dev-vpoll (6.12 guest)"); the emulation backend (column
+# "emulation (6.12 guest)", behaviour suite, stress, leak cycles); and ManyEmulatedFdsTest (100,000
+# emulated fds in one process, figures for docs/benchmarks.md). Non-zero exit if any run failed.
 #   vm/eventfd-guest.sh           (cache: $JVPOLL_VM_CACHE, default ~/.cache/jvpoll-vm)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -23,34 +27,43 @@ if [ ! -f "$KERNEL" ]; then
     make -s -C "$SRC" ARCH=x86_64 tinyconfig >/dev/null
     "$SRC/scripts/kconfig/merge_config.sh" -m -O "$SRC" "$SRC/.config" "$VM_ROOT/vm/efd-vpoll/guest.config" >/dev/null
     make -s -C "$SRC" ARCH=x86_64 olddefconfig >/dev/null
-    make -s -C "$SRC" ARCH=x86_64 -j"$(nproc)" bzImage >/dev/null
+    for opt in $(grep -o '^CONFIG_[A-Z0-9_]*=y' "$VM_ROOT/vm/efd-vpoll/guest.config"); do
+        grep -qx "$opt" "$SRC/.config" || { echo "vm: $opt did not survive olddefconfig" >&2; exit 1; }
+    done
+    # bzImage, and 'modules' for Module.symvers: the tree then builds the vpoll module (M=...).
+    make -s -C "$SRC" ARCH=x86_64 -j"$(nproc)" bzImage modules >/dev/null
 else
     step "kernel cached: $KERNEL"
 fi
 
+step "vpoll module from vpoll-dkms (+ vm/vpoll-dkms/*.patch) against this tree"
+vpoll_module "$SRC" "$VM_CACHE/vpoll-6.12-efdvpoll-$KEY"
+
 step "host-side build: test classes, JUnit console launcher"
-JDK=$(vm_jdk)
-(cd "$VM_ROOT" && JAVA_HOME="$JDK" mvn -B -q -DskipTests -pl jvpoll-core -am test-compile)
-CONSOLE="$VM_OUT/junit-console.jar"
-if [ ! -f "$CONSOLE" ]; then
-    (cd "$VM_ROOT" && JAVA_HOME="$JDK" mvn -B -q dependency:copy \
-        -Dartifact=org.junit.platform:junit-platform-console-standalone:1.11.4 \
-        -DoutputDirectory="$VM_OUT" -Dmdep.stripVersion=true)
-    mv "$VM_OUT/junit-platform-console-standalone.jar" "$CONSOLE"
-fi
+host_build
 
 step "initramfs"
 INITRD_DIR="$VM_OUT/initrd-eventfd"
 rm -rf "$INITRD_DIR" && mkdir -p "$INITRD_DIR"/{bin,proc,sys,dev,host,lib/modules}
 cp /bin/busybox "$INITRD_DIR/bin/"
-TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest ${JVPOLL_VM_EXTRA_TESTS:-}"
-SELECT=""
-for t in $TESTS; do SELECT="$SELECT --select-class $t"; done
-COMMAND="$JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \
- -Djvpoll.require.backend=eventfd \
- -jar $CONSOLE execute --disable-banner --details=tree --disable-ansi-colors \
- --class-path jvpoll-core/target/classes:jvpoll-core/target/test-classes $SELECT"
-sed -e "s|@MODULES@||g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
+cp "$VPOLL_KO" "$INITRD_DIR/lib/modules/vpoll.ko"
+KERNEL_TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest"
+RUNS="$VM_OUT/eventfd-guest-runs.sh"
+runs_begin "$RUNS"
+runs_junit "$RUNS" eventfd "-Djvpoll.require.backend=eventfd -Djvpoll.test.backends=eventfd" "$KERNEL_TESTS ${JVPOLL_VM_EXTRA_TESTS:-}"
+# eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend). No
+# LibvpollInteropTest here: on a kernel with EFD_VPOLL, Debian's libvpoll creates eventfd vpoll fds
+# and its vpoll_ctl writes to the fd (the eventfd protocol), which a /dev/vpoll fd refuses; the
+# interop test runs in the 6.1 guest, where libvpoll falls back to /dev/vpoll.
+runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.backend=dev-vpoll \
+    -Djvpoll.vm.guest=6.12" "$KERNEL_TESTS"
+runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_MATRIX"
+runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_TESTS"
+runs_junit "$RUNS" many-fds "$EMULATION_PROPERTIES" \
+    "org.jvpoll.vm.ManyEmulatedFdsTest" 400000
+runs_end "$RUNS"
+COMMAND="/bin/sh $RUNS"
+sed -e "s|@MODULES@|vpoll|g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
     "$VM_ROOT/vm/guest-init.sh" > "$INITRD_DIR/init"
 chmod +x "$INITRD_DIR/init"
 (cd "$INITRD_DIR" && find . | cpio -o -H newc 2>/dev/null | gzip -1 > "$VM_OUT/initrd-eventfd.gz")
@@ -58,16 +71,7 @@ chmod +x "$INITRD_DIR/init"
 step "boot the EFD_VPOLL kernel under qemu (tcg) and run the tests"
 LOG="$VM_OUT/eventfd-guest.log"
 boot_guest "$KERNEL" "$VM_OUT/initrd-eventfd.gz" "$LOG"
-grep -E "^VM-|tests (successful|failed|skipped|aborted)" "$LOG" | sed 's/^/    /' || true
+report_runs "$LOG"
 step_end
-rc=$(sed -n 's/.*VM-RESULT rc=\([0-9]*\).*/\1/p' "$LOG" | tail -n1)
-if [ "$rc" != "0" ]; then
-    echo "vm: eventfd guest tests FAILED (rc=${rc:-none}); full log: $LOG" >&2
-    tail -n 60 "$LOG" >&2
-    exit 1
-fi
-echo "vm: eventfd guest tests passed ($LOG)"
-python3 "$VM_ROOT/vm/docs.py" eventfd "$LOG" "$VM_ROOT/docs/fidelity.md" ${JVPOLL_VM_WRITE_DOCS:+--write}
-# The guest's conformance column (CONFORMANCE-RESULT lines), checked against docs/conformance.md
-(cd "$VM_ROOT" && "$JDK/bin/java" -cp jvpoll-core/target/classes:jvpoll-core/target/test-classes \
-    org.jvpoll.conformance.ConformanceDocs $([ -n "${JVPOLL_VM_WRITE_DOCS:-}" ] || echo --check) docs/conformance.md "$LOG")
+guest_results eventfd "$LOG" eventfd || { echo "vm: eventfd guest FAILED; full log: $LOG" >&2; exit 1; }
+echo "vm: eventfd guest passed ($LOG)"

@@ -140,9 +140,31 @@ public final class BenchMain {
         for (var e : report.plots.entrySet()) {
             Files.writeString(plotDir.resolve(e.getKey()), e.getValue());
         }
+        md = keepGuestSection(out, md);
         Files.writeString(out, md);
         System.out.println(md);
         System.err.println("bench: wrote " + out + ", plots in " + plotDir + ", raw results in " + resultsFile);
+    }
+
+    /**
+     * The qemu guests' many-fds section (vm/benchdocs.py, written by bin/vm-test --write-docs) is not
+     * measured here: carry it over from the existing report, before "Reading the verdicts".
+     */
+    static String keepGuestSection(Path out, String md) throws IOException {
+        if (!Files.exists(out)) {
+            return md;
+        }
+        String old = Files.readString(out);
+        String begin = "<!-- BEGIN GENERATED: many emulated fds (bin/vm-test --write-docs) -->";
+        int b = old.indexOf(begin);
+        int e = b < 0 ? -1 : old.indexOf("<!-- END GENERATED -->", b);
+        if (b < 0 || e < 0 || md.contains(begin)) {
+            return md;
+        }
+        int h = old.lastIndexOf("\n## ", b);
+        String section = old.substring(h < 0 ? b : h + 1, e + "<!-- END GENERATED -->".length()) + "\n\n";
+        int at = md.indexOf("## Reading the verdicts");
+        return at < 0 ? md + "\n" + section : md.substring(0, at) + section + md.substring(at);
     }
 
     private static void record(List<String> lines, Result r) {
