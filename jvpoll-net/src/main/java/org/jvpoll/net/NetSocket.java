@@ -200,8 +200,7 @@ public abstract sealed class NetSocket implements AutoCloseable permits TcpSocke
         if (c == 0) {
             throw new NetException("netconn_new", Lwip.ERR_MEM, Lwip.errno(Lwip.ERR_MEM), "out of memory");
         }
-        Netconn.setNonBlocking(c);
-        ev.bind(c);
+        ev.bind(c); // non-blocking, and its events now reach ev
         conn = c;
         int err = Netconn.bindIf(c, stack.ifIndex());
         if (err != Lwip.ERR_OK) {

@@ -61,7 +61,6 @@ public final class TcpListener extends NetSocket {
                 readLock.unlock();
             }
             if (accepted != 0) {
-                Netconn.setNonBlocking(accepted);
                 return stack.adopt(accepted);
             }
             if (!isBlocking()) {

@@ -75,7 +75,7 @@ public final class TcpSocket extends NetSocket {
             writeLock.unlock();
         }
         if (!isBlocking()) {
-            return finishConnect();
+            return ev.writable() && !ev.failed() && finishConnect(); // failures: from finishConnect
         }
         while (!finishConnect()) {
             ev.await(false);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
@@ -32,7 +33,12 @@ public final class ConnEvents {
     /** What the netconn is, which decides what RCVPLUS with len 0 means. */
     public enum Kind { TCP, LISTENER, UDP }
 
-    private static final Map<Long, ConnEvents> REGISTRY = new ConcurrentHashMap<>();
+    /** Netconns jvpoll-net owns, by the id kept in conn->socket (&gt; 0). */
+    private static final Map<Integer, ConnEvents> REGISTRY = new ConcurrentHashMap<>();
+    /** Netconns lwIP made for a listener, not accepted yet, by the id in conn->socket (stored negated, &lt; -1). */
+    private static final Map<Integer, ConnEvents> PENDING = new ConcurrentHashMap<>();
+    private static final AtomicInteger IDS = new AtomicInteger(1);
+    private static final AtomicInteger PENDING_IDS = new AtomicInteger(2);
     private static final System.Logger LOG = System.getLogger("org.jvpoll.net");
 
     static {
@@ -40,7 +46,7 @@ public final class ConnEvents {
     }
 
     private final Kind kind;
-    private volatile long conn;
+    private volatile int id;
     private int rcvCount;
     private int leftover;
     private boolean sendReady;
@@ -64,28 +70,55 @@ public final class ConnEvents {
         // the static initializer did the work
     }
 
-    /** Registers this state for {@code conn} (a netconn just created). */
+    /**
+     * Registers this state for {@code conn} (a netconn just made, with no events yet) and makes
+     * the netconn non-blocking, under the core lock.
+     */
     public void bind(long conn) {
-        this.conn = conn;
-        REGISTRY.put(conn, this);
+        int newId = IDS.getAndIncrement();
+        Lwip.lockCore();
+        try {
+            Netconn.setNonBlockingLocked(conn);
+            Netconn.setSocketField(conn, newId);
+            id = newId;
+            REGISTRY.put(newId, this);
+        } finally {
+            Lwip.unlockCore();
+        }
     }
 
-    /** @return the state of an accepted netconn, made on its first event if it had one before accept */
+    /**
+     * @return the state of a netconn netconn_accept just returned: the events it had before
+     * (counted under a pending id, as lwIP's sockets.c counts them in conn->socket) carry over.
+     * Also makes it non-blocking. All under the core lock, so no event falls between.
+     */
     public static ConnEvents accepted(long conn) {
-        ConnEvents fresh = new ConnEvents(Kind.TCP);
-        ConnEvents ev = REGISTRY.compute(conn, (k, old) -> old == null || old.isClosed() ? fresh : old);
-        ev.conn = conn;
-        synchronized (ev) {
-            ev.sendReady = true; // as lwIP's sockets.c: an accepted connection is writable
+        int newId = IDS.getAndIncrement();
+        Lwip.lockCore();
+        try {
+            Netconn.setNonBlockingLocked(conn);
+            int s = Netconn.socketField(conn);
+            ConnEvents ev = s < -1 ? PENDING.remove(-s) : null;
+            if (ev == null) {
+                ev = new ConnEvents(Kind.TCP);
+            }
+            Netconn.setSocketField(conn, newId);
+            ev.id = newId;
+            synchronized (ev) {
+                ev.sendReady = true; // as lwIP's sockets.c: an accepted connection is writable
+            }
+            REGISTRY.put(newId, ev);
+            return ev;
+        } finally {
+            Lwip.unlockCore();
         }
-        return ev;
     }
 
     /** Forgets the netconn, after netconn_delete. */
     public void unbind() {
-        long c = conn;
-        if (c != 0) {
-            REGISTRY.remove(c, this);
+        int i = id;
+        if (i != 0) {
+            REGISTRY.remove(i, this);
         }
     }
 
@@ -94,19 +127,29 @@ public final class ConnEvents {
         return REGISTRY.size();
     }
 
+    /**
+     * The callback: runs on the tcpip thread or a thread holding the core lock (or, for RCVMINUS,
+     * inside our own netconn_recv/accept), so conn->socket can be read and, for a netconn lwIP
+     * made for a listener, stamped with a pending id.
+     */
     private static void dispatch(long conn, int evt, int len) {
-        ConnEvents ev = REGISTRY.get(conn);
-        if (ev == null || ev.isClosed()) {
-            // an accepted netconn before netconn_accept returned it (or a reused address)
-            ConnEvents fresh = new ConnEvents(Kind.TCP);
-            fresh.conn = conn;
-            ev = REGISTRY.compute(conn, (k, old) -> old == null || old.isClosed() ? fresh : old);
+        int s = Netconn.socketField(conn);
+        ConnEvents ev;
+        if (s > 0) {
+            ev = REGISTRY.get(s); // null: already deleted by us
+        } else if (s == -1) {
+            int p = PENDING_IDS.getAndIncrement();
+            ev = new ConnEvents(Kind.TCP);
+            PENDING.put(p, ev);
+            Netconn.setSocketField(conn, -p);
+        } else if (s < -1) {
+            ev = PENDING.get(-s);
+        } else {
+            ev = null;
         }
-        ev.onEvent(evt, len);
-    }
-
-    private synchronized boolean isClosed() {
-        return closed;
+        if (ev != null) {
+            ev.onEvent(evt, len);
+        }
     }
 
     synchronized void onEvent(int evt, int len) {

@@ -31,7 +31,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * err_t   netif_add_ip6_address(struct netif *, const ip6_addr_t *, s8_t *chosen_idx);
  * void    netif_ip6_addr_set_state(struct netif *, s8_t idx, u8_t state);   IP6_ADDR_PREFERRED 0x30
  * err_t   tcpip_input(struct pbuf *p, struct netif *inp);      queues p for the tcpip thread
- * struct pbuf *pbuf_alloc(pbuf_layer l, u16_t len, pbuf_type t);   PBUF_RAW 0, PBUF_POOL 0x182
+ * struct pbuf *pbuf_alloc(pbuf_layer l, u16_t len, pbuf_type t);   PBUF_RAW 0, PBUF_RAM 0x280, PBUF_POOL 0x182
  * err_t   pbuf_take(struct pbuf *, const void *src, u16_t len);
  * u8_t    pbuf_free(struct pbuf *);
  * u16_t   pbuf_copy_partial(const struct pbuf *, void *dst, u16_t len, u16_t offset);
@@ -55,6 +55,12 @@ public final class Lwip {
 
     public static final int PBUF_RAW = 0;
     public static final int PBUF_POOL = 0x182;
+    /**
+     * Received frames go into PBUF_RAM pbufs (one malloc of the exact size). PBUF_POOL pbufs of
+     * this build overrun their allocation on full-size frames (malloc reports a corrupted top
+     * chunk after a few hundred 1514-byte frames; found by NetStackTest's large receive).
+     */
+    public static final int PBUF_RAM = 0x280;
     public static final int PBUF_TOT_LEN = 16;
     public static final int IP6_ADDR_PREFERRED = 0x30;
 
@@ -267,10 +273,10 @@ public final class Lwip {
         }
     }
 
-    /** @return a pool pbuf (maybe a chain) holding {@code len} bytes, or NULL */
-    public static MemorySegment pbufAllocPool(int len) {
+    /** @return a PBUF_RAM pbuf (contiguous) holding {@code len} bytes, or NULL */
+    public static MemorySegment pbufAllocRam(int len) {
         try {
-            return (MemorySegment) H.PBUF_ALLOC.invokeExact(PBUF_RAW, (short) len, PBUF_POOL);
+            return (MemorySegment) H.PBUF_ALLOC.invokeExact(PBUF_RAW, (short) len, PBUF_RAM);
         } catch (Throwable t) {
             throw unexpected(t);
         }

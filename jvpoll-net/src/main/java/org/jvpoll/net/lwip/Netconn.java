@@ -40,6 +40,8 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * void *netbuf_alloc(struct netbuf *, u16_t size);
  *
  * struct netconn (88 bytes on this build; only these fields are used):
+ *   int socket @48     "only used for socket layer": lwIP sets -1 at allocation and never reads it
+ *                      without LWIP_SOCKET users; jvpoll-net keeps its own id there (see ConnEvents)
  *   u8_t flags @70     NETCONN_FLAG_NON_BLOCKING 0x02 (netconn_set_nonblocking is a plain RMW of it)
  * struct netbuf (48 bytes): struct pbuf *p @0; struct pbuf *ptr @8; ip_addr_t addr @16; u16_t port @40
  * </pre>
@@ -56,6 +58,7 @@ public final class Netconn {
     public static final int EVT_RCVPLUS = 0, EVT_RCVMINUS = 1, EVT_SENDPLUS = 2, EVT_SENDMINUS = 3, EVT_ERROR = 4;
     public static final int COPY = 1, DONTBLOCK = 4;
     public static final long FLAGS_OFFSET = 70;
+    public static final long SOCKET_OFFSET = 48;
     public static final int FLAG_NON_BLOCKING = 0x02;
     public static final long NETCONN_SIZE = 88;
     public static final long NETBUF_P = 0, NETBUF_ADDR = 16, NETBUF_PORT = 40, NETBUF_SIZE = 48;
@@ -138,15 +141,20 @@ public final class Netconn {
         }
     }
 
-    /** Sets NETCONN_FLAG_NON_BLOCKING under the core lock (the macro is a plain RMW of flags). */
-    public static void setNonBlocking(long conn) {
+    /** Sets NETCONN_FLAG_NON_BLOCKING; the caller holds the core lock (the macro is a plain RMW of flags). */
+    public static void setNonBlockingLocked(long conn) {
         MemorySegment c = MemorySegment.ofAddress(conn).reinterpret(NETCONN_SIZE);
-        Lwip.lockCore();
-        try {
-            c.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (c.get(JAVA_BYTE, FLAGS_OFFSET) | FLAG_NON_BLOCKING));
-        } finally {
-            Lwip.unlockCore();
-        }
+        c.set(JAVA_BYTE, FLAGS_OFFSET, (byte) (c.get(JAVA_BYTE, FLAGS_OFFSET) | FLAG_NON_BLOCKING));
+    }
+
+    /** @return conn->socket (jvpoll-net's id; -1 as lwIP made it). Callers hold the core lock or are the callback. */
+    public static int socketField(long conn) {
+        return MemorySegment.ofAddress(conn).reinterpret(NETCONN_SIZE).get(JAVA_INT, SOCKET_OFFSET);
+    }
+
+    /** Sets conn->socket; the caller holds the core lock or is the callback. */
+    public static void setSocketField(long conn, int value) {
+        MemorySegment.ofAddress(conn).reinterpret(NETCONN_SIZE).set(JAVA_INT, SOCKET_OFFSET, value);
     }
 
     private static MemorySegment p(long a) {

@@ -29,7 +29,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * jvpoll-net does not use it).
  *
  * <p>Frames in: a Java platform thread polls the non-blocking TAP fd, copies each frame into a
- * pool pbuf and queues it with {@code tcpip_input} for the tcpip thread. Frames out: lwIP calls
+ * PBUF_RAM pbuf and queues it with {@code tcpip_input} for the tcpip thread. Frames out: lwIP calls
  * {@code netif->linkoutput} (always under the core lock, so one at a time) — an FFM upcall that
  * copies the pbuf chain into one buffer and {@code write}s it to the TAP fd.
  *
@@ -280,7 +280,7 @@ public final class TapNetif implements AutoCloseable {
                         dropsIn.incrementAndGet();
                         continue;
                     }
-                    MemorySegment p = Lwip.pbufAllocPool((int) n);
+                    MemorySegment p = Lwip.pbufAllocRam((int) n);
                     if (p.address() == 0) {
                         dropsIn.incrementAndGet();
                         continue;
