@@ -75,6 +75,9 @@ public final class Scenarios {
             throw new IOException("timed out: " + String.join(" ", cmd));
         }
         String s = new String(out, StandardCharsets.UTF_8);
+        p.getInputStream().close(); // now, not when the reaper gets to it: the fd counts see no pipes
+        p.getOutputStream().close();
+        p.getErrorStream().close();
         if (p.exitValue() != 0) {
             throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + s);
         }
