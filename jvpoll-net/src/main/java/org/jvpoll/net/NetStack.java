@@ -107,7 +107,9 @@ public final class NetStack implements AutoCloseable {
 
     /**
      * Listens on {@code local} (a wildcard address: every address of this stack; port 0: any).
-     * With an IPv6 address configured, a wildcard listener accepts IPv4 and IPv6.
+     * With an IPv6 address configured, a wildcard listener accepts IPv4 and IPv6 (and takes the
+     * port in lwIP's one port space, shared by all stacks); without, it binds the stack's IPv4
+     * address, so every stack can listen on the same port.
      */
     public TcpListener listen(InetSocketAddress local, int backlog) throws IOException {
         ensureOpen();

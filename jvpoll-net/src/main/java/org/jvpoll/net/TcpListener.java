@@ -20,11 +20,15 @@ public final class TcpListener extends NetSocket {
 
     void listen(java.net.InetSocketAddress local, int backlog) throws IOException {
         String op = "listen on " + (local == null ? "*" : local);
-        boolean v6 = stack.config().ipv6() != null && (local == null || local.getAddress() instanceof java.net.Inet6Address);
+        // a wildcard (0.0.0.0 or ::) means every address of this stack: dual-stack if it has IPv6
+        boolean v6 = stack.config().ipv6() != null && (local == null || local.getAddress().isAnyLocalAddress()
+                || local.getAddress() instanceof java.net.Inet6Address);
         long c = newConn(v6 ? Netconn.TCP_IPV6 : Netconn.TCP);
         java.net.InetAddress a = local == null ? null : local.getAddress();
         if (a != null && a.isAnyLocalAddress()) {
-            a = null;
+            // lwIP has one port space for all stacks: an IPv4-only stack binds its own address, so
+            // each stack can listen on the same port; a dual-stack listener binds lwIP's any-type
+            a = v6 ? null : stack.config().ipv4();
         }
         org.jvpoll.net.lwip.IpAddr.write(writeAddr, a,
                 v6 ? org.jvpoll.net.lwip.IpAddr.TYPE_ANY : org.jvpoll.net.lwip.IpAddr.TYPE_V4);

@@ -80,7 +80,8 @@ final class NetNamespace {
 
     /** Runs {@code scenario} on {@code backend} in a fresh namespace. @return its output (PASS lines included) */
     static String run(String scenario, Backend backend) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "--",
+        // lo comes up before the JVM starts: the JDK decides at startup whether IPv6 exists (::1 on lo)
+        List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\"",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Djvpoll.net.test.backend=" + backend.name().toLowerCase(),
                 "-cp", System.getProperty("java.class.path"), Scenarios.class.getName(), scenario));

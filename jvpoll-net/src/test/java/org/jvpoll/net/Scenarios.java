@@ -54,6 +54,8 @@ public final class Scenarios {
             case "stackclose" -> stackClose(opts);
             case "udp" -> udp(opts);
             case "upload" -> upload(opts);
+            case "multistack" -> multiStack(opts);
+            case "ipv6" -> ipv6(opts);
             default -> throw new IllegalArgumentException("no scenario " + args[0]);
         }
         System.out.println("SCENARIO-DONE " + args[0]);
@@ -82,6 +84,17 @@ public final class Scenarios {
             throw new IOException(String.join(" ", cmd) + " exited " + p.exitValue() + ": " + s);
         }
         return s;
+    }
+
+    static String shQuiet(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor(10, TimeUnit.SECONDS);
+            return "$ " + String.join(" ", cmd) + "\n" + out;
+        } catch (IOException | InterruptedException e) {
+            return "$ " + String.join(" ", cmd) + ": " + e + "\n";
+        }
     }
 
     static byte[] body(int n) {
@@ -250,6 +263,99 @@ public final class Scenarios {
             } catch (Throwable t) {
                 error = t;
             }
+        }
+    }
+
+    /** Two stacks in one JVM, each on its own TAP, both listening on port 8000; each answers on its own link. */
+    static void multiStack(VpollFd.Options opts) throws Exception {
+        try (NetStack a = stack(opts);
+             NetStack b = NetStack.open(NetConfig.tap("jvp1").ipv4("10.88.0.2", 24).makeDefault(false).vpollOptions(opts));
+             TcpListener la = a.listen(8000); TcpListener lb = b.listen(8000)) {
+            sh("ip", "addr", "add", "10.88.0.1/24", "dev", "jvp1");
+            sh("ip", "link", "set", "jvp1", "up");
+            for (Object[] t : new Object[][] {{la, STACK_IP, "A"}, {lb, "10.88.0.2", "B"}}) {
+                TcpListener l = (TcpListener) t[0];
+                Thread srv = new Thread(() -> {
+                    try (TcpSocket c = l.accept()) {
+                        byte[] m = ("stack " + t[2] + " via " + c.stack().interfaceName() + "\n").getBytes(StandardCharsets.US_ASCII);
+                        c.write(m, 0, m.length);
+                    } catch (IOException e) {
+                        e.printStackTrace();
+                    }
+                });
+                srv.start();
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress((String) t[1], 8000), 10_000);
+                    s.setSoTimeout(10_000);
+                    String got = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                    System.out.println("multistack: " + t[1] + ":8000 -> " + got);
+                    check(got.startsWith("stack " + t[2]), "answer from stack " + t[2]);
+                }
+                srv.join(10_000);
+            }
+            // a client on stack B reaches the kernel over B's link, not A's
+            try (ServerSocket k = new ServerSocket()) {
+                k.bind(new InetSocketAddress("10.88.0.1", 8100));
+                try (TcpSocket c = b.connect(new InetSocketAddress("10.88.0.1", 8100)); Socket peer = k.accept()) {
+                    System.out.println("multistack: stack B client seen by the kernel as " + peer.getRemoteSocketAddress());
+                    check(peer.getInetAddress().getHostAddress().equals("10.88.0.2"), "source address of stack B");
+                    check(c.isConnected(), "connected");
+                }
+            }
+            System.out.println("PASS multistack: two stacks in one JVM on two TAPs, same port, each on its own link");
+        }
+    }
+
+    /** IPv6: a kernel client reaches a dual-stack user-level listener at [fd77::2], and a user-level client a kernel server at [fd77::1]. */
+    static void ipv6(VpollFd.Options opts) throws Exception {
+        try (NetStack net = NetStack.open(NetConfig.tap(TAP).ipv4(STACK_IP, 24).ipv6("fd77::2").vpollOptions(opts));
+             TcpListener l = net.listen(8600)) {
+            sh("ip", "addr", "add", KERNEL_IP + "/24", "dev", TAP);
+            sh("ip", "-6", "addr", "add", "fd77::1/64", "dev", TAP, "nodad");
+            sh("ip", "link", "set", TAP, "up");
+            Thread srv = new Thread(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (TcpSocket c = l.accept()) {
+                        byte[] m = ("hello " + c.remoteAddress().getAddress().getHostAddress() + "\n").getBytes(StandardCharsets.US_ASCII);
+                        c.write(m, 0, m.length);
+                    } catch (IOException e) {
+                        e.printStackTrace();
+                    }
+                }
+            });
+            srv.start();
+            for (String target : new String[] {STACK_IP, "fd77::2"}) {
+                String got = null;
+                for (int attempt = 0; attempt < 10 && got == null; attempt++) {
+                    try (Socket s = new Socket()) {
+                        s.connect(new InetSocketAddress(target, 8600), 3000);
+                        s.setSoTimeout(10_000);
+                        got = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).trim();
+                    } catch (IOException e) {
+                        System.out.println("ipv6: attempt " + attempt + ": " + e);
+                        Thread.sleep(300); // the kernel's neighbour discovery may still be settling
+                    }
+                }
+                System.out.println("ipv6: kernel -> [" + target + "]:8600 answered: " + got);
+                if (got == null) {
+                    System.out.println("frames " + java.util.Arrays.toString(net.frameCounts()) + "\n"
+                            + shQuiet("ip", "-6", "neigh") + shQuiet("ip", "-s", "link", "show", TAP));
+                }
+                check(got != null && got.startsWith("hello "), "answer over " + target);
+            }
+            srv.join(10_000);
+            try (ServerSocket k = new ServerSocket()) {
+                k.bind(new InetSocketAddress("fd77::1", 8601));
+                try (TcpSocket c = net.connect(new InetSocketAddress("fd77::1", 8601)); Socket peer = k.accept()) {
+                    System.out.println("ipv6: user-level client seen by the kernel as " + peer.getRemoteSocketAddress()
+                            + ", local " + c.localAddress());
+                    peer.getOutputStream().write("v6".getBytes(StandardCharsets.US_ASCII));
+                    byte[] b = new byte[2];
+                    int n = c.read(b, 0, 2);
+                    check(n == 2 && new String(b, StandardCharsets.US_ASCII).equals("v6"), "data over IPv6");
+                }
+            }
+            System.out.println("PASS ipv6: dual-stack listener answered over IPv6 and IPv4; user-level IPv6 client reached the kernel");
         }
     }
 
