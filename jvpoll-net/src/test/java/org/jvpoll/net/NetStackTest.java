@@ -30,10 +30,10 @@ class NetStackTest {
     @CsvSource({
         "curl, EMULATION", "selector, EMULATION", "client, EMULATION", "upload, EMULATION",
         "refused, EMULATION", "reset, EMULATION", "stackclose, EMULATION", "udp, EMULATION",
-        "multistack, EMULATION", "ipv6, EMULATION",
+        "multistack, EMULATION", "ipv6, EMULATION", "epoll, EMULATION",
         "curl, FUSE", "selector, FUSE", "client, FUSE", "upload, FUSE",
         "refused, FUSE", "reset, FUSE", "stackclose, FUSE", "udp, FUSE",
-        "multistack, FUSE", "ipv6, FUSE",
+        "multistack, FUSE", "ipv6, FUSE", "epoll, FUSE",
     })
     void scenario(String scenario, Backend backend) throws Exception {
         assume(backend);

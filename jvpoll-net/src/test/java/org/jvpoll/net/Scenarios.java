@@ -55,6 +55,7 @@ public final class Scenarios {
             case "udp" -> udp(opts);
             case "upload" -> upload(opts);
             case "multistack" -> multiStack(opts);
+            case "epoll" -> epoll(opts);
             case "ipv6" -> ipv6(opts);
             default -> throw new IllegalArgumentException("no scenario " + args[0]);
         }
@@ -264,6 +265,110 @@ public final class Scenarios {
                 error = t;
             }
         }
+    }
+
+    /**
+     * A user-level socket and a kernel socket in one EpollSet (edge of data on each); then the
+     * socket's vpoll fd is taken by another process (python3, pidfd_getfd) that sees POLLIN when
+     * data arrives on the user-level connection, and POLLHUP-class events when it is reset.
+     */
+    static void epoll(VpollFd.Options opts) throws Exception {
+        try (NetStack net = stack(opts); ServerSocket kernel = new ServerSocket();
+             org.jvpoll.wait.EpollSet<String> ep = org.jvpoll.wait.EpollSet.open()) {
+            kernel.bind(new InetSocketAddress(KERNEL_IP, 7500));
+            try (TcpSocket user = net.connect(new InetSocketAddress(KERNEL_IP, 7500))) {
+                Socket peer = kernel.accept(); // closed with a reset below
+                java.nio.channels.SocketChannel k1 = java.nio.channels.SocketChannel.open(new InetSocketAddress(KERNEL_IP, 7500));
+                Socket k2 = kernel.accept();
+                ep.add(user.vpollFd(), Events.IN, "user-level");
+                k1.configureBlocking(false);
+                int k1fd = fdOf(k1);
+                ep.add(k1fd, Events.IN, "kernel");
+                peer.getOutputStream().write(1);
+                k2.getOutputStream().write(2);
+                java.util.Set<String> seen = new java.util.TreeSet<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (seen.size() < 2 && System.nanoTime() < deadline) {
+                    org.jvpoll.wait.ReadyEvents<String> r = ep.await(java.time.Duration.ofMillis(500));
+                    for (int i = 0; i < r.count(); i++) {
+                        seen.add(r.attachment(i) + ":" + Events.toString(r.events(i) & (Events.IN | Events.ERR | Events.HUP)));
+                    }
+                }
+                System.out.println("epoll: one EpollSet saw " + seen);
+                check(seen.equals(new java.util.TreeSet<>(List.of("kernel:IN", "user-level:IN"))), "both sockets readable");
+                byte[] b = new byte[1];
+                check(user.read(b, 0, 1) == 1 && b[0] == 1, "user-level data");
+                check((user.events() & Events.IN) == 0, "IN cleared after the read");
+                if (!NetNamespace.onPath("python3")) {
+                    System.out.println("SKIP epoll: the other-process part needs python3");
+                } else {
+                    String py = """
+                            import ctypes, os, select, sys
+                            libc = ctypes.CDLL(None, use_errno=True)
+                            pidfd = os.pidfd_open(int(sys.argv[1]))
+                            fd = libc.syscall(438, pidfd, int(sys.argv[2]), 0)   # pidfd_getfd: the same open file
+                            if fd < 0:
+                                print("pidfd_getfd failed, errno", ctypes.get_errno()); sys.exit(3)
+                            p = select.poll(); p.register(fd, select.POLLIN)
+                            print("ready", flush=True)
+                            ev = p.poll(10000)
+                            print("IN", ev and ev[0][1], flush=True)
+                            os.read(0, 1)   # wait until Java has read the byte (IN cleared)
+                            p.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
+                            for i in range(100):   # the emulation raises ERR, then HUP: wait for HUP
+                                ev = p.poll(10000)
+                                if ev and ev[0][1] & select.POLLHUP:
+                                    break
+                            print("HUP", ev and ev[0][1], flush=True)
+                            """;
+                    Process p = new ProcessBuilder("python3", "-c", py, Long.toString(ProcessHandle.current().pid()),
+                            Integer.toString(user.vpollFd().fd())).redirectErrorStream(true).start();
+                    java.io.BufferedReader out = new java.io.BufferedReader(
+                            new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+                    String ready = out.readLine();
+                    check("ready".equals(ready), "python took the fd: " + ready);
+                    peer.getOutputStream().write(3);
+                    String in = out.readLine();
+                    System.out.println("epoll: python3 (pid " + p.pid() + ") polling the same vpoll fd: " + in);
+                    check(in != null && in.startsWith("IN ") && (Integer.parseInt(in.substring(3)) & Events.IN) != 0, "POLLIN in python");
+                    check(user.read(b, 0, 1) == 1 && b[0] == 3, "user-level data 3");
+                    p.getOutputStream().write('x');
+                    p.getOutputStream().flush();
+                    peer.setSoLinger(true, 0);
+                    peer.close(); // RST: ERR|HUP
+                    String hup = out.readLine();
+                    System.out.println("epoll: python3 after the peer's reset: " + hup);
+                    check(hup != null && hup.startsWith("HUP ") && (Integer.parseInt(hup.substring(4)) & Events.HUP) != 0, "POLLHUP in python");
+                    check(p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0, "python exit");
+                }
+                peer.close();
+                k1.close();
+                k2.close();
+            }
+            System.out.println("PASS epoll: user-level and kernel sockets in one EpollSet; the vpoll fd polled by another process");
+        }
+    }
+
+    /** The kernel fd of a JDK socket channel (sun.nio.ch's SelChImpl, read reflectively: test only). */
+    static int fdOf(java.nio.channels.SocketChannel ch) throws Exception {
+        // the socket's inode from /proc/self/net/tcp (by local port), then the fd linking to it
+        String local = Integer.toHexString(((InetSocketAddress) ch.getLocalAddress()).getPort()).toUpperCase();
+        String inode = null;
+        List<String> lines = new java.util.ArrayList<>(Files.readAllLines(Path.of("/proc/self/net/tcp")));
+        lines.addAll(Files.readAllLines(Path.of("/proc/self/net/tcp6"))); // the JDK's sockets are dual-stack
+        for (String line : lines) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 9 && f[1].endsWith(":" + ("0000" + local).substring(local.length()))) {
+                inode = f[9];
+            }
+        }
+        check(inode != null, "socket inode of " + ch);
+        for (var e : fds().entrySet()) {
+            if (e.getValue().equals("socket:[" + inode + "]")) {
+                return e.getKey();
+            }
+        }
+        throw new AssertionError("no fd for " + ch);
     }
 
     /** Two stacks in one JVM, each on its own TAP, both listening on port 8000; each answers on its own link. */
