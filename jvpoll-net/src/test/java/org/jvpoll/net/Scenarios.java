@@ -315,10 +315,13 @@ public final class Scenarios {
                             print("IN", ev and ev[0][1], flush=True)
                             os.read(0, 1)   # wait until Java has read the byte (IN cleared)
                             p.register(fd, select.POLLIN | select.POLLERR | select.POLLHUP)
-                            for i in range(100):   # the emulation raises ERR, then HUP: wait for HUP
+                            import time
+                            end = time.time() + 10
+                            while time.time() < end:   # the emulation raises ERR, then HUP: wait for HUP
                                 ev = p.poll(10000)
                                 if ev and ev[0][1] & select.POLLHUP:
                                     break
+                                time.sleep(0.01)
                             print("HUP", ev and ev[0][1], flush=True)
                             """;
                     Process p = new ProcessBuilder("python3", "-c", py, Long.toString(ProcessHandle.current().pid()),
