@@ -2,8 +2,12 @@ package org.jvpoll.net;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 
 import org.jvpoll.net.lwip.ConnEvents;
+import org.jvpoll.net.lwip.IpAddr;
 import org.jvpoll.net.lwip.Lwip;
 import org.jvpoll.net.lwip.Netconn;
 
@@ -18,20 +22,19 @@ public final class TcpListener extends NetSocket {
         ev.attach(vfd);
     }
 
-    void listen(java.net.InetSocketAddress local, int backlog) throws IOException {
+    void listen(InetSocketAddress local, int backlog) throws IOException {
         String op = "listen on " + (local == null ? "*" : local);
         // a wildcard (0.0.0.0 or ::) means every address of this stack: dual-stack if it has IPv6
         boolean v6 = stack.config().ipv6() != null && (local == null || local.getAddress().isAnyLocalAddress()
-                || local.getAddress() instanceof java.net.Inet6Address);
+                || local.getAddress() instanceof Inet6Address);
         long c = newConn(v6 ? Netconn.TCP_IPV6 : Netconn.TCP);
-        java.net.InetAddress a = local == null ? null : local.getAddress();
+        InetAddress a = local == null ? null : local.getAddress();
         if (a != null && a.isAnyLocalAddress()) {
             // lwIP has one port space for all stacks: an IPv4-only stack binds its own address, so
             // each stack can listen on the same port; a dual-stack listener binds lwIP's any-type
             a = v6 ? null : stack.config().ipv4();
         }
-        org.jvpoll.net.lwip.IpAddr.write(writeAddr, a,
-                v6 ? org.jvpoll.net.lwip.IpAddr.TYPE_ANY : org.jvpoll.net.lwip.IpAddr.TYPE_V4);
+        IpAddr.write(writeAddr, a, v6 ? IpAddr.TYPE_ANY : IpAddr.TYPE_V4);
         int err = Netconn.bind(c, writeAddr, local == null ? 0 : local.getPort());
         if (err != Lwip.ERR_OK) {
             throw NetException.of(op, err);

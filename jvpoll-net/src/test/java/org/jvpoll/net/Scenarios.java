@@ -56,6 +56,7 @@ public final class Scenarios {
             case "upload" -> upload(opts);
             case "multistack" -> multiStack(opts);
             case "epoll" -> epoll(opts);
+            case "netty" -> NettyScenario.run(opts);
             case "ipv6" -> ipv6(opts);
             default -> throw new IllegalArgumentException("no scenario " + args[0]);
         }
