@@ -52,6 +52,7 @@ public record NetConfig(String tapName, Inet4Address ipv4, int prefix, Inet4Addr
         return new NetConfig(name, null, 24, null, null, mac, true, VpollFd.Options.DEFAULT);
     }
 
+    /** @return a copy of the 6-byte MAC address */
     @Override
     public byte[] mac() {
         return mac.clone();
