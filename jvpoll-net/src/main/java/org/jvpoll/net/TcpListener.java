@@ -23,7 +23,7 @@ public final class TcpListener extends NetSocket {
     }
 
     void listen(InetSocketAddress local, int backlog) throws IOException {
-        String op = "listen on " + (local == null ? "*" : local);
+        String op = "listen on " + (local == null ? "*" : local.getAddress().getHostAddress() + ":" + local.getPort());
         // a wildcard (0.0.0.0 or ::) means every address of this stack: dual-stack if it has IPv6
         boolean v6 = stack.config().ipv6() != null && (local == null || local.getAddress().isAnyLocalAddress()
                 || local.getAddress() instanceof Inet6Address);

@@ -34,7 +34,8 @@ public final class UdpSocket extends NetSocket {
         IpAddr.write(writeAddr, a, v6 ? IpAddr.TYPE_ANY : IpAddr.TYPE_V4);
         int err = Netconn.bind(c, writeAddr, local == null ? 0 : local.getPort());
         if (err != Lwip.ERR_OK) {
-            throw NetException.of("bind UDP to " + local, err);
+            throw NetException.of("bind UDP to " + (local == null ? "*" : local.getAddress().getHostAddress() + ":"
+                    + local.getPort()), err);
         }
         ev.attach(vfd);
         ev.onSendSpace();

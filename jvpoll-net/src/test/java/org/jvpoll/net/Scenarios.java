@@ -587,9 +587,18 @@ public final class Scenarios {
                 System.out.println("refused (blocking): " + e.getMessage());
                 check(e.getMessage().contains("Connection refused") && e.errno() == 111, "clear message");
             }
+            try (TcpListener first = net.listen(7700)) {
+                try {
+                    net.listen(7700).close();
+                    throw new AssertionError("a second listener on port 7700 succeeded");
+                } catch (NetException e) {
+                    System.out.println("refused (port in use): " + e.getMessage());
+                    check(e.errno() == 98 && first.isOpen(), "EADDRINUSE, the first listener unharmed");
+                }
+            }
             check(fdCount() == fds, "no fd leaked: " + fds + " -> " + fds() + " (at start: " + fdsAtStart + ")");
             check(net.sockets().isEmpty(), "no socket left on the stack");
-            System.out.println("PASS refused: ERR|HUP, NetException errno 111 (blocking and not), no fd leaked");
+            System.out.println("PASS refused: ERR|HUP, NetException errno 111 (blocking and not), EADDRINUSE for a used port, no fd leaked");
         }
     }
 
