@@ -1,0 +1,48 @@
+package org.jvpoll.net;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import org.jvpoll.Backend;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The proofs of issue 14, each in a child JVM in its own network namespace with its own TAP
+ * interface (kernel side 10.77.0.1/24, the user-level stack 10.77.0.2), on the emulation backend
+ * (the default on stock kernels) and on FUSE. See {@link Scenarios} for what each one checks.
+ */
+class NetStackTest {
+
+    private static void assume(Backend backend) {
+        String why = NetNamespace.skipReason();
+        if (why == null) {
+            why = NetNamespace.backendReason(backend);
+        }
+        if (why != null) {
+            System.out.println("SKIP jvpoll-net namespace scenarios on " + backend + ": " + why);
+        }
+        Assumptions.assumeTrue(why == null, why);
+    }
+
+    @ParameterizedTest(name = "{0} on {1}")
+    @CsvSource({
+        "curl, EMULATION", "selector, EMULATION", "client, EMULATION", "upload, EMULATION",
+        "refused, EMULATION", "reset, EMULATION", "stackclose, EMULATION", "udp, EMULATION",
+        "multistack, EMULATION", "ipv6, EMULATION", "epoll, EMULATION", "netty, EMULATION",
+        "curl, FUSE", "selector, FUSE", "client, FUSE", "upload, FUSE",
+        "refused, FUSE", "reset, FUSE", "stackclose, FUSE", "udp, FUSE",
+        "multistack, FUSE", "ipv6, FUSE", "epoll, FUSE", "netty, FUSE",
+    })
+    void scenario(String scenario, Backend backend) throws Exception {
+        assume(backend);
+        if (scenario.equals("curl") && !NetNamespace.onPath("curl")) {
+            System.out.println("SKIP curl scenario: curl(1) is missing (apt-get install curl)");
+            Assumptions.abort("curl(1) is missing");
+        }
+        String out = NetNamespace.run(scenario, backend);
+        Assumptions.assumeFalse(out.contains("SKIP " + scenario), () -> "skipped by the scenario: " + out);
+        assertTrue(out.contains("PASS " + scenario), out);
+    }
+}
