@@ -157,6 +157,9 @@ public final class FdAwait {
     }
 
     private static int blocking(int fd, int events, long nanos, VpollFile file) throws IOException {
+        if (nanos == 0) {
+            return pollNow(fd, events); // only a look: no close can need waking
+        }
         PlatformWaiter p = PLATFORM.get();
         Runnable closeWaker = p.waker;
         if (file != null) {
