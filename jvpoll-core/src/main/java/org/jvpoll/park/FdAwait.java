@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.ref.Cleaner;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 import java.util.concurrent.locks.LockSupport;
@@ -29,8 +28,8 @@ import org.jvpoll.syscall.Unistd;
  * then a one-shot registration with the poller, then {@link LockSupport#parkNanos}; the poller,
  * a close of the vpoll file, an interrupt or the timeout unpark it, and the registration is
  * removed before the wait returns or throws. On a platform thread: poll(2) with the timeout,
- * EINTR retried with the time left, plus a per-thread eventfd when a vpoll file's close must
- * end the wait.
+ * EINTR retried with the time left, plus an eventfd of the await's own when a vpoll file's close
+ * must end the wait.
  */
 public final class FdAwait {
     private FdAwait() {}
@@ -160,11 +159,13 @@ public final class FdAwait {
         if (nanos == 0) {
             return pollNow(fd, events); // only a look: no close can need waking
         }
-        PlatformWaiter p = PLATFORM.get();
-        Runnable closeWaker = p.waker;
-        if (file != null) {
-            p.wakeFd(); // exists before a close can look for it
-            file.addCloseWaker(closeWaker);
+        PollMemory p = POLL_MEMORY.get();
+        // A vpoll file's close must end the wait: poll(2) also watches an eventfd of this await's
+        // own, which the close writes. Made per await and closed with it, so no descriptor
+        // outlives the call (a per-thread one would be closed whenever GC found the thread gone).
+        CloseWake wake = file == null ? null : new CloseWake();
+        if (wake != null) {
+            file.addCloseWaker(wake);
         }
         try {
             long deadline = System.nanoTime() + nanos;
@@ -173,9 +174,9 @@ public final class FdAwait {
                     throw new ClosedChannelException();
                 }
                 int ms = millis(nanos);
-                int revents = p.poll(fd, events, file != null, ms);
-                if (revents == PlatformWaiter.WOKEN) {
-                    continue; // the loop's isOpen check decides; a stale wakeup just polls again
+                int revents = p.poll(fd, events, wake == null ? -1 : wake.fd, ms);
+                if (revents == PollMemory.WOKEN) {
+                    continue; // the loop's isOpen check decides
                 }
                 if (revents > 0) {
                     if ((revents & Events.NVAL) != 0) {
@@ -192,8 +193,9 @@ public final class FdAwait {
                 }
             }
         } finally {
-            if (file != null) {
-                file.removeCloseWaker(closeWaker);
+            if (wake != null) {
+                file.removeCloseWaker(wake);
+                wake.close();
             }
         }
     }
@@ -207,37 +209,55 @@ public final class FdAwait {
         return (int) Math.min(ms, Integer.MAX_VALUE);
     }
 
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final MemorySegment ONE = Arena.global().allocate(JAVA_LONG);
 
     static {
         ONE.set(JAVA_LONG, 0, 1L);
     }
 
-    private static final ThreadLocal<PlatformWaiter> PLATFORM = ThreadLocal.withInitial(PlatformWaiter::new);
+    private static final ThreadLocal<PollMemory> POLL_MEMORY = ThreadLocal.withInitial(PollMemory::new);
 
-    /**
-     * A platform thread's poll memory and, made on first need, its eventfd that a vpoll file's
-     * close writes to end the wait. The eventfd is closed by a {@link Cleaner} once the thread
-     * (and so this object) is gone; a close racing the wait still holds this object, so the fd
-     * cannot be closed under its write.
-     */
-    private static final class PlatformWaiter {
+    /** One await's eventfd, written by a close; the lock keeps a late close from writing to a closed (reused) number. */
+    private static final class CloseWake implements Runnable {
+        final int fd;
+        private boolean closed;
+
+        CloseWake() throws VpollException {
+            fd = EventFd.eventfd(0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);
+        }
+
+        @Override
+        public synchronized void run() {
+            if (!closed) {
+                try {
+                    Unistd.write(fd, ONE, 8, "write(await wakeup eventfd)"); // -EAGAIN: already pending
+                } catch (VpollException ignored) {
+                    // cannot happen on a live eventfd; the waiter still has its timeout
+                }
+            }
+        }
+
+        synchronized void close() {
+            closed = true;
+            Unistd.closeQuietly(fd);
+        }
+    }
+
+    /** A platform thread's pollfd array, reused by its awaits. */
+    private static final class PollMemory {
         static final int WOKEN = -2;
 
         private final MemorySegment fds = Arena.ofAuto().allocate(Poll.POLLFD.byteSize() * 2, 8);
         private final MemorySegment drain = Arena.ofAuto().allocate(JAVA_LONG);
-        private int wakeFd = -1;
-        final Runnable waker = this::wake;
 
-        /** @return revents of {@code fd}, 0 on timeout, -EINTR, or {@link #WOKEN} */
-        int poll(int fd, int events, boolean wakeable, int ms) throws VpollException {
+        /** @return revents of {@code fd}, 0 on timeout, -EINTR, or {@link #WOKEN}; wakeFd -1: none */
+        int poll(int fd, int events, int wakeFd, int ms) throws VpollException {
             fds.set(JAVA_INT, 0, fd);
             fds.set(JAVA_SHORT, 4, (short) events);
             fds.set(JAVA_SHORT, 6, (short) 0);
             long n = 1;
-            if (wakeable) {
-                fds.set(JAVA_INT, 8, wakeFd());
+            if (wakeFd >= 0) {
+                fds.set(JAVA_INT, 8, wakeFd);
                 fds.set(JAVA_SHORT, 12, (short) Events.IN);
                 fds.set(JAVA_SHORT, 14, (short) 0);
                 n = 2;
@@ -247,36 +267,13 @@ public final class FdAwait {
                 return rc;
             }
             int revents = Short.toUnsignedInt(fds.get(JAVA_SHORT, 6));
-            if (wakeable && fds.get(JAVA_SHORT, 14) != 0) {
+            if (wakeFd >= 0 && fds.get(JAVA_SHORT, 14) != 0) {
                 Unistd.read(wakeFd, drain, 8, "read(await wakeup eventfd)");
                 if (revents == 0) {
                     return WOKEN;
                 }
             }
             return revents;
-        }
-
-        synchronized int wakeFd() throws VpollException {
-            if (wakeFd < 0) {
-                int fd = EventFd.eventfd(0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);
-                wakeFd = fd;
-                CLEANER.register(this, () -> Unistd.closeQuietly(fd));
-            }
-            return wakeFd;
-        }
-
-        private void wake() {
-            int fd;
-            synchronized (this) {
-                fd = wakeFd;
-            }
-            if (fd >= 0) {
-                try {
-                    Unistd.write(fd, ONE, 8, "write(await wakeup eventfd)"); // -EAGAIN: already pending
-                } catch (VpollException ignored) {
-                    // cannot happen on a live eventfd; the waiter still has its timeout
-                }
-            }
         }
     }
 }
