@@ -83,6 +83,53 @@ class SetsOnVirtualThreadsTest {
         }
     }
 
+    /**
+     * A wait loop that runs until its set is closed ends on close, on platform and virtual threads
+     * alike: the close sets the closed bit before it wakes the waiter, so a waiter that consumed the
+     * wakeup and goes round again finds the set closed instead of starting a wait nothing ends.
+     */
+    @Test
+    void waitLoopsUntilCloseAlwaysEnd() throws Exception {
+        for (int i = 0; i < 400; i++) {
+            boolean virtual = i % 2 == 0;
+            EpollSet<String> epoll = EpollSet.open();
+            PollSet poll = new PollSet(1);
+            Thread e = loop(virtual, () -> {
+                while (epoll.isOpen()) {
+                    epoll.await(null);
+                }
+            });
+            Thread p = loop(virtual, () -> {
+                while (poll.isOpen()) {
+                    poll.poll(null);
+                }
+            });
+            epoll.wakeup(); // the loops go round at least once, racing the close
+            poll.wakeup();
+            epoll.close();
+            poll.close();
+            assertTrue(e.join(Duration.ofSeconds(10)), "round " + i + ": the epoll loop ended");
+            assertTrue(p.join(Duration.ofSeconds(10)), "round " + i + ": the poll loop ended");
+        }
+    }
+
+    interface IoLoop {
+        void run() throws Exception;
+    }
+
+    private static Thread loop(boolean virtual, IoLoop body) {
+        Runnable r = () -> {
+            try {
+                body.run();
+            } catch (ClosedChannelException expected) {
+                // the close came between isOpen() and the wait
+            } catch (Exception ex) {
+                throw new IllegalStateException(ex);
+            }
+        };
+        return virtual ? Thread.ofVirtual().start(r) : Thread.ofPlatform().daemon(true).start(r);
+    }
+
     /** The offloaded waits park the virtual thread (no poller registration: a helper thread polls). */
     private static void awaitWaiting(Thread t) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
