@@ -93,8 +93,9 @@ public final class VthreadBench {
                 .append("| backend | waiters | heap per waiter | RSS per waiter | waits/s | rounds |\n")
                 .append("|---|---:|---:|---:|---:|---:|\n");
         for (Backend b : backends) {
-            // the emulation holds two sockets per vpoll fd: stay below the open-file limit
-            int perFd = b == Backend.EMULATION ? 2 : 1;
+            // an emulated fd holds two descriptors (a socket pair or a TCP connection): stay
+            // below the open-file limit
+            int perFd = b.id().startsWith("emulation") ? 2 : 1;
             int n = (int) Math.min(waiters, (fdLimit - 1000) / perFd);
             n = n / 1000 * 1000;
             String[] row = many(b, n, throughputRounds);
