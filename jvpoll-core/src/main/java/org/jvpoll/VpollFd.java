@@ -3,12 +3,14 @@ package org.jvpoll;
 import java.io.IOException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
+import java.time.Duration;
 import java.util.Objects;
 
 import org.jvpoll.backend.Backends;
 import org.jvpoll.backend.VpollBackend;
 import org.jvpoll.backend.VpollFile;
 import org.jvpoll.channel.SelectableVpoll;
+import org.jvpoll.park.FdAwait;
 
 /**
  * A real kernel file descriptor whose pending poll/select/epoll events are set from Java.
@@ -177,6 +179,40 @@ public final class VpollFd implements AutoCloseable {
      */
     public int events() throws IOException {
         return file.events();
+    }
+
+    /**
+     * Waits until this fd has one of {@code events} pending (or ERR or HUP, which are always
+     * reported, as poll(2) does), the timeout passes, or the fd is closed.
+     *
+     * <p><b>Virtual threads</b> park instead of blocking their carrier: an event already pending
+     * is returned at once, otherwise the thread is registered (one-shot) with jvpoll's poller
+     * thread, which unparks it when the fd becomes ready — the design the JDK uses for its own
+     * sockets. Any number of threads may await the same fd. {@link Thread#interrupt()} ends the
+     * await with {@link java.io.InterruptedIOException} and leaves the interrupt status set
+     * (also when the status was set on entry); the fd stays open. <b>Platform threads</b> block
+     * in poll(2) (a signal handler's EINTR is retried with the time left); an interrupt does not
+     * end their await (the status stays set): use a timeout or {@link #close()}.
+     *
+     * <p>A change made before the await registers is never missed (the registration is
+     * level-triggered). {@link #close()} from another thread ends the await with
+     * {@link ClosedChannelException}; the descriptor is released only after the await has let go
+     * of it. The answer is the state the kernel reported at the wake-up: another thread may change
+     * the events again before the caller looks.
+     *
+     * @param events  poll events to wait for (IN, PRI, OUT, RDHUP, ...: poll's 16 bits, not NVAL)
+     * @param timeout how long to wait: null waits forever, {@link Duration#ZERO} only looks
+     * @return the ready subset of {@code events}, plus ERR and HUP if pending; 0 on timeout
+     * @throws IllegalArgumentException if {@code events} is 0 or has bits outside poll's 16 (or
+     *         NVAL), naming them, or {@code timeout} is negative
+     * @throws ClosedChannelException if the fd is closed before or during the await
+     * @throws java.io.InterruptedIOException if a virtual thread was interrupted
+     * @throws VpollException if a system call fails (errno attached)
+     */
+    public int await(int events, Duration timeout) throws IOException {
+        FdAwait.requireEvents(events);
+        long nanos = FdAwait.nanos(timeout);
+        return file.withPinnedFd(fd -> FdAwait.await(fd, events, nanos, file, true));
     }
 
     /** @return the kernel descriptor number (valid until {@link #close()}) */

@@ -2,6 +2,8 @@ package org.jvpoll.backend;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import org.jvpoll.Backend;
 import org.jvpoll.VpollOp;
@@ -16,6 +18,8 @@ public abstract class VpollFile {
     private static final System.Logger LOG = System.getLogger("org.jvpoll");
 
     private final FdHandle handle;
+    /** Run after close marks the file closed, to end awaits in progress; made on first await. */
+    private volatile Set<Runnable> closeWakers;
 
     protected VpollFile(int fd) {
         this.handle = new FdHandle(fd, this::closeResources);
@@ -80,7 +84,38 @@ public abstract class VpollFile {
     }
 
     public final void close() {
-        handle.close();
+        if (handle.close()) {
+            Set<Runnable> wakers = closeWakers;
+            if (wakers != null) {
+                for (Runnable r : wakers) {
+                    r.run();
+                }
+            }
+        }
+    }
+
+    /**
+     * Runs {@code waker} when this file is closed, until {@link #removeCloseWaker}. Register it
+     * before checking {@link #isOpen()}: a close then either sees it or is seen by the check.
+     */
+    public final void addCloseWaker(Runnable waker) {
+        Set<Runnable> wakers = closeWakers;
+        if (wakers == null) {
+            synchronized (this) {
+                wakers = closeWakers;
+                if (wakers == null) {
+                    closeWakers = wakers = ConcurrentHashMap.newKeySet();
+                }
+            }
+        }
+        wakers.add(waker);
+    }
+
+    public final void removeCloseWaker(Runnable waker) {
+        Set<Runnable> wakers = closeWakers;
+        if (wakers != null) {
+            wakers.remove(waker);
+        }
     }
 
     private void closeResources(int fd) {

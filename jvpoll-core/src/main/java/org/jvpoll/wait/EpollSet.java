@@ -10,6 +10,7 @@ import org.jvpoll.Errno;
 import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
+import org.jvpoll.park.FdAwait;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Timespec;
 
@@ -50,8 +51,9 @@ import org.jvpoll.syscall.Timespec;
  * (epoll itself is). One thread waits at a time: a second concurrent {@code await} throws
  * {@link IllegalStateException} (for several waiting threads, give each its own set — that is
  * also how {@link #EXCLUSIVE} works). The {@link ReadyEvents} is reused by each wait: read it in
- * the waiting thread before it waits again. Each wait blocks the calling carrier thread in the
- * kernel: see {@code docs/wait.md} on virtual threads.
+ * the waiting thread before it waits again. On a virtual thread {@link #await(Duration)} does
+ * not pin the carrier: it parks on the epoll fd through jvpoll's poller; the masked
+ * {@link #await(Duration, SignalSet)} blocks the carrier. See {@code docs/wait.md}.
  *
  * <p><b>Close</b> releases the epoll fd, the internal wakeup eventfd and memory, never the
  * registered descriptors; a thread waiting at that moment returns (with {@code wokenUp()}).
@@ -293,6 +295,9 @@ public final class EpollSet<A> implements AutoCloseable {
      */
     public ReadyEvents<A> await(Duration timeout) throws IOException {
         long nanos = Timeouts.nanos(timeout);
+        if (nanos != 0 && Thread.currentThread().isVirtual()) {
+            return awaitParked(nanos);
+        }
         core.beginWait();
         try {
             long deadline = System.nanoTime() + nanos;
@@ -306,6 +311,33 @@ public final class EpollSet<A> implements AutoCloseable {
                 if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
                     return collect(0);
                 }
+            }
+        } finally {
+            core.endWait();
+        }
+    }
+
+    /**
+     * A virtual thread's wait: look (epoll_wait with timeout 0); if nothing is ready, park on the
+     * epoll fd itself (readable while it has ready registrations, the wakeup eventfd included)
+     * through the poller, and look again. The set is pinned open for the whole wait, so the
+     * poller's registration never outlives the epoll fd's number.
+     */
+    private ReadyEvents<A> awaitParked(long nanos) throws IOException {
+        core.beginWait();
+        try {
+            long deadline = System.nanoTime() + nanos;
+            for (;;) {
+                int rc = Epoll.wait(epfd, eventBuffer, maxEvents, 0);
+                if (rc > 0) {
+                    return collect(rc);
+                }
+                long left = nanos < 0 ? Timeouts.INFINITE : Timeouts.remaining(deadline);
+                if (left == 0) {
+                    return collect(0);
+                }
+                // not interruptible: as on a platform thread, an interrupt does not end a set's wait
+                FdAwait.await(epfd, Events.IN, left, null, false);
             }
         } finally {
             core.endWait();

@@ -14,6 +14,7 @@ import org.jvpoll.Errno;
 import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
+import org.jvpoll.park.Offload;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Timespec;
 
@@ -50,8 +51,9 @@ import org.jvpoll.syscall.Timespec;
  * <p><b>Threads.</b> One thread owns a set: it adds, changes, removes, waits and reads the results.
  * A second thread waiting at the same time gets {@link IllegalStateException}, as does a change
  * attempted while a wait is in progress. {@link #wakeup()} and {@link #close()} may be called from
- * any thread, at any time. Each wait blocks the calling carrier thread in the kernel: see
- * {@code docs/wait.md} on virtual threads.
+ * any thread, at any time. On a virtual thread {@link #poll} does not pin the carrier: the
+ * blocking call runs on a helper platform thread while the virtual thread parks; {@link #ppoll}
+ * (a signal mask belongs to a kernel thread) blocks the carrier. See {@code docs/wait.md}.
  *
  * <p><b>Allocation.</b> The pollfd array and timespec are native memory reused by every wait;
  * {@link #poll} and {@link #ppoll} allocate nothing on the Java heap (the array grows, by
@@ -206,12 +208,13 @@ public final class PollSet implements AutoCloseable {
      */
     public int poll(Duration timeout) throws IOException {
         long nanos = Timeouts.nanos(timeout);
+        boolean virtual = Thread.currentThread().isVirtual();
         core.beginWait();
         try {
             long deadline = System.nanoTime() + nanos;
             for (;;) {
                 int ms = Timeouts.millis(nanos);
-                int rc = Poll.poll(fds, limit + 1L, ms);
+                int rc = virtual && ms != 0 ? pollUnpinned(ms) : Poll.poll(fds, limit + 1L, ms);
                 if (rc > 0 || (rc == 0 && ms != Integer.MAX_VALUE)) {
                     return collect(rc);
                 }
@@ -223,6 +226,21 @@ public final class PollSet implements AutoCloseable {
         } finally {
             core.endWait();
         }
+    }
+
+    /**
+     * A virtual thread's poll: a look first, then the blocking call on a helper platform thread
+     * while this thread parks, so the carrier stays free. wakeup() and close() still end it: they
+     * write the eventfd in the array.
+     */
+    private int pollUnpinned(int ms) throws IOException {
+        long n = limit + 1L;
+        int rc = Poll.poll(fds, n, 0);
+        if (rc != 0) {
+            return rc;
+        }
+        MemorySegment array = fds;
+        return Offload.run(() -> Poll.poll(array, n, ms));
     }
 
     /**

@@ -8,6 +8,7 @@ import java.time.Duration;
 import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
+import org.jvpoll.park.Offload;
 import org.jvpoll.syscall.Select;
 import org.jvpoll.syscall.Timespec;
 
@@ -29,8 +30,10 @@ import org.jvpoll.syscall.Timespec;
  *
  * <p><b>Signals, threads, allocation, close</b>: as {@link PollSet} — {@link #select} retries
  * EINTR with the time left, {@link #pselect} with a mask throws {@link SignalInterruptedException};
- * one owning thread, with {@link #wakeup()} and {@link #close()} from any thread; no heap
- * allocation per wait (the interest sets are copied into reused native result sets); after close
+ * one owning thread, with {@link #wakeup()} and {@link #close()} from any thread; on a virtual
+ * thread {@link #select} runs the blocking call on a helper platform thread and parks, so it does
+ * not pin the carrier ({@link #pselect} does); no heap allocation per wait on a platform thread
+ * (the interest sets are copied into reused native result sets); after close
  * the result queries keep answering with the last wait's result and everything else throws
  * {@link ClosedChannelException}.
  */
@@ -123,6 +126,7 @@ public final class SelectSet implements AutoCloseable {
      */
     public int select(Duration timeout) throws IOException {
         long nanos = Timeouts.nanos(timeout);
+        boolean virtual = Thread.currentThread().isVirtual();
         core.beginWait();
         try {
             long deadline = System.nanoTime() + nanos;
@@ -133,8 +137,8 @@ public final class SelectSet implements AutoCloseable {
                     tv = time;
                 }
                 prepareResult();
-                int rc = Select.select(highest + 1, readReady.segment(), writeReady.segment(),
-                        exceptReady.segment(), tv);
+                int rc = virtual && nanos != 0 ? selectUnpinned(nanos, tv)
+                        : Select.select(highest + 1, readReady.segment(), writeReady.segment(), exceptReady.segment(), tv);
                 if (rc != -Errno.EINTR) {
                     return collect(rc);
                 }
@@ -145,6 +149,28 @@ public final class SelectSet implements AutoCloseable {
         } finally {
             core.endWait();
         }
+    }
+
+    /**
+     * A virtual thread's select: a look first (zero timeval), then the blocking call on a helper
+     * platform thread while this thread parks. wakeup() and close() still end it (the eventfd is
+     * in the read set).
+     */
+    private int selectUnpinned(long nanos, MemorySegment tv) throws IOException {
+        Timespec.setTimeval(time, 0);
+        int rc = Select.select(highest + 1, readReady.segment(), writeReady.segment(), exceptReady.segment(), time);
+        if (rc != 0) {
+            return rc;
+        }
+        prepareResult(); // select(2) cleared the result sets
+        if (nanos >= 0) {
+            Timespec.setTimeval(time, nanos);
+        }
+        int n = highest + 1;
+        MemorySegment r = readReady.segment();
+        MemorySegment w = writeReady.segment();
+        MemorySegment x = exceptReady.segment();
+        return Offload.run(() -> Select.select(n, r, w, x, tv));
     }
 
     /**

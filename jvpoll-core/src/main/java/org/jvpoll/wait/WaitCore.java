@@ -135,12 +135,15 @@ final class WaitCore {
         } catch (ClosedChannelException e) {
             return;
         }
+        // Closed bit first, then the wakeup: a loop such as "while (set.isOpen()) set.await(null)"
+        // that consumed the wakeup and went round again must find the set closed, not start a
+        // wait that nothing will end (the order was the other way round, and hung such loops).
+        handle.close();
         try {
             Unistd.write(wakeFd, one, 8, writeCall);
         } catch (VpollException ignored) {
             // closing anyway; a waiter that misses this wakeup still has its own timeout
         } finally {
-            handle.close();
             handle.release();
         }
     }

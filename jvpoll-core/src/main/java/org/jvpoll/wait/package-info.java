@@ -10,8 +10,10 @@
  * time left, the masked ones ({@code ppoll}, {@code pselect}, {@code epoll_pwait2}) throw
  * {@link org.jvpoll.wait.SignalInterruptedException}; system-call failures throw
  * {@link org.jvpoll.VpollException} with the errno; a closed waiter throws
- * {@link java.nio.channels.ClosedChannelException}. A wait is a foreign-function call that blocks
- * in the kernel, which pins a virtual thread to its carrier for the whole wait: run waits on
- * platform threads. Details and examples: {@code docs/wait.md}.
+ * {@link java.nio.channels.ClosedChannelException}. On virtual threads, {@link
+ * org.jvpoll.wait.Readiness#await}, {@code VpollFd.await} and {@code EpollSet.await(Duration)}
+ * park through jvpoll's poller thread, and {@code PollSet.poll} and {@code SelectSet.select} run
+ * the blocking call on a helper platform thread, so none of them pins the carrier; the waits with
+ * a signal mask do. Details and examples: {@code docs/wait.md}.
  */
 package org.jvpoll.wait;

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
@@ -16,6 +19,23 @@ import org.jvpoll.testing.Fds;
 
 /** The examples of docs/wait.md, run as written there (plus the assertions the comments state). */
 class WaitDocExamplesTest {
+    @Test
+    void virtualThreadExample() throws Exception {
+        try (RealFds real = new RealFds()) {
+            int socketFd = real.socketpair()[0];
+            try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+                 ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+                Future<Integer> waiter = threads.submit(
+                        () -> vfd.await(Events.IN | Events.PRI, Duration.ofSeconds(30)));
+                vfd.add(Events.IN);
+                int ready = waiter.get();
+                int out = threads.submit(() -> Readiness.await(socketFd, Events.OUT, null)).get();
+                assertEquals(Events.IN, ready);
+                assertEquals(Events.OUT, out);
+            }
+        }
+    }
+
     @Test
     void pollExample() throws Exception {
         try (RealFds real = new RealFds()) {
