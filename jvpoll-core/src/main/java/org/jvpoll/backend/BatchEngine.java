@@ -35,8 +35,8 @@ public final class BatchEngine {
 
     /** SQEs per ring: 128 changes of one fd at most go through io_uring as one chain. */
     static final int RING_ENTRIES = 256;
-    /** Rings in use are taken from here and given back; at most one per concurrent apply. */
-    private static final ConcurrentLinkedQueue<Uring> RINGS = new ConcurrentLinkedQueue<>();
+    /** Rings (with their scratch arrays) are taken from here and given back; at most one per concurrent apply. */
+    private static final ConcurrentLinkedQueue<Run> RINGS = new ConcurrentLinkedQueue<>();
     /** errno of a linked SQE cancelled because an earlier one of its chain failed. */
     static final int ECANCELED = 125;
 
@@ -58,16 +58,16 @@ public final class BatchEngine {
             sequential(files, ops, events, order, 0, valid, masks, errors);
             return new Outcome(false, "sequential: " + why, 0, 0);
         }
-        Uring ring = RINGS.poll();
-        if (ring == null) {
+        Run run = RINGS.poll();
+        if (run == null) {
             try {
-                ring = Uring.open(RING_ENTRIES);
+                run = new Run(Uring.open(RING_ENTRIES));
             } catch (VpollException e) {
                 sequential(files, ops, events, order, 0, valid, masks, errors);
                 return new Outcome(false, "sequential: io_uring_setup failed with " + Errno.name(e.errno()), 0, 0);
             }
         }
-        Run run = new Run(ring, files, ops, events, masks, errors, n);
+        run.reset(files, ops, events, masks, errors, n);
         try {
             run.go(order);
             if (run.uringChanges == 0) {
@@ -75,33 +75,32 @@ public final class BatchEngine {
                         + "socket-pair emulation fds raising and clearing IN do)", 0, 0);
             }
             return new Outcome(true, "io_uring: " + run.uringChanges + " of " + valid + " changes in "
-                    + run.sqes + " SQEs, " + run.submissions + " io_uring_enter call(s); "
+                    + run.totalSqes + " SQEs, " + run.submissions + " io_uring_enter call(s); "
                     + (valid - run.uringChanges) + " one call each", run.uringChanges, run.submissions);
         } finally {
+            run.reset(null, null, null, null, null, 0);
             if (run.broken) {
-                ring.close(); // io_uring_enter failed: SQEs may be left in the ring
+                run.ring.close(); // io_uring_enter failed: SQEs may be left in the ring
             } else {
-                RINGS.offer(ring);
+                RINGS.offer(run);
             }
         }
     }
 
     /** @return the indices of the valid changes, grouped by file in creation order, batch order within a file */
     private static int[] groupOrder(VpollFile[] files, Exception[] errors, int n) {
-        Integer[] idx = new Integer[n];
+        // (id << 16 | index) sorts by file, then batch order; index < 2^16 (the most changes a batch holds).
+        long[] keys = new long[n];
         int m = 0;
         for (int i = 0; i < n; i++) {
             if (errors[i] == null) {
-                idx[m++] = i;
+                keys[m++] = files[i].id() << 16 | i;
             }
         }
-        Arrays.sort(idx, 0, m, (x, y) -> {
-            int c = Long.compare(files[x].id(), files[y].id());
-            return c != 0 ? c : Integer.compare(x, y);
-        });
+        Arrays.sort(keys, 0, m);
         int[] out = new int[m];
         for (int i = 0; i < m; i++) {
-            out[i] = idx[i];
+            out[i] = (int) (keys[i] & 0xffff);
         }
         return out;
     }
@@ -149,17 +148,18 @@ public final class BatchEngine {
 
     /** One io_uring application: groups are planned, chained and submitted when the ring fills. */
     private static final class Run implements UnixEmulationBackend.PairFile.SocketOps {
-        private final Uring ring;
-        private final VpollFile[] files;
-        private final VpollOp[] ops;
-        private final int[] events;
-        private final int[] masks;
-        private final Exception[] errors;
+        final Uring ring;
+        private VpollFile[] files;
+        private VpollOp[] ops;
+        private int[] events;
+        private int[] masks;
+        private Exception[] errors;
         // SQEs of the current submission: change index, expected result, what
         private final int[] opChange;
         private final int[] opExpect;
         private final boolean[] opSend;
         private int sqes;
+        int totalSqes;
         boolean broken;
         /** The groups in the current submission: file, pinned fd, first/end in order. */
         private final UnixEmulationBackend.PairFile[] groupFile;
@@ -168,19 +168,14 @@ public final class BatchEngine {
         private final int[] groupTo;
         private int groups;
         /** Per change: the first failure among its operations (errno, or -1 for a short count). */
-        private final int[] failedRes;
+        private int[] failedRes = new int[64];
         int uringChanges;
         int submissions;
         private int[] order;
         private final int[] opFd;
 
-        Run(Uring ring, VpollFile[] files, VpollOp[] ops, int[] events, int[] masks, Exception[] errors, int n) {
+        Run(Uring ring) {
             this.ring = ring;
-            this.files = files;
-            this.ops = ops;
-            this.events = events;
-            this.masks = masks;
-            this.errors = errors;
             int e = ring.entries();
             opChange = new int[e];
             opExpect = new int[e];
@@ -190,7 +185,24 @@ public final class BatchEngine {
             groupFd = new int[e];
             groupFrom = new int[e];
             groupTo = new int[e];
-            failedRes = new int[n];
+        }
+
+        /** Prepares this run (and its ring, reused) for a batch of {@code n} changes. */
+        void reset(VpollFile[] files, VpollOp[] ops, int[] events, int[] masks, Exception[] errors, int n) {
+            this.files = files;
+            this.ops = ops;
+            this.events = events;
+            this.masks = masks;
+            this.errors = errors;
+            this.order = null;
+            if (failedRes.length < n) {
+                failedRes = new int[Math.max(n, 2 * failedRes.length)];
+            } else {
+                Arrays.fill(failedRes, 0, n, 0);
+            }
+            uringChanges = 0;
+            submissions = 0;
+            totalSqes = 0;
         }
 
         void go(int[] order) {
@@ -266,6 +278,7 @@ public final class BatchEngine {
             opExpect[sqes] = len;
             opChange[sqes] = change;
             sqes++;
+            totalSqes++;
         }
 
         /** Submits what is prepared, waits for every CQE, resolves failures, releases the groups. */
