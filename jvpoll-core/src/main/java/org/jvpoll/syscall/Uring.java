@@ -284,6 +284,8 @@ public final class Uring implements AutoCloseable {
     /**
      * Publishes the prepared SQEs, submits them with one {@code io_uring_enter} that waits for all
      * their completions, and hands every CQE to {@code sink}.
+     * Every operation must be non-blocking (SEND/RECV with MSG_DONTWAIT, READ/WRITE with
+     * RWF_NOWAIT): io_uring would otherwise wait for readiness, and so would this call.
      *
      * @return the number of io_uring_enter calls made (1 unless interrupted or partially submitted)
      * @throws VpollException if io_uring_enter fails (the SQEs not consumed are dropped)
