@@ -30,9 +30,9 @@ import org.jvpoll.backend.VpollFile;
  * failing system call. A failing change never stops the others. Changes to one fd apply in batch
  * order, atomically with respect to other threads' calls on that fd (its lock is held while they
  * are in flight); changes to different fds have no order among them. A {@link VpollFd#close()}
- * racing the batch either happens before (the fd's changes fail with ClosedChannelException) or
- * waits for the batch's changes to it to finish before its number is released: no change ever
- * reaches a recycled fd number.
+ * racing the batch either comes first (the fd's changes fail with ClosedChannelException) or
+ * leaves the descriptors open until the batch's changes to that fd have finished, and only then
+ * releases them: no change ever reaches a recycled fd number.
  *
  * <p><b>Paths.</b> On Linux with io_uring, a batch's changes that raise, re-signal and clear IN on
  * {@link Backend#EMULATION} fds (the fan-out case) are one io_uring submission (linked

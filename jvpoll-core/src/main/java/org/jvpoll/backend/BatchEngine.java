@@ -74,6 +74,10 @@ public final class BatchEngine {
                 return new Outcome(false, "sequential: no change of this batch has an io_uring form (only "
                         + "socket-pair emulation fds raising and clearing IN do)", 0, 0);
             }
+            if (run.totalSqes == 0) {
+                return new Outcome(false, "sequential: the io_uring-capable changes of this batch needed no system"
+                        + " call (they changed nothing)", 0, 0);
+            }
             return new Outcome(true, "io_uring: " + run.uringChanges + " of " + valid + " changes in "
                     + run.totalSqes + " SQEs, " + run.submissions + " io_uring_enter call(s); "
                     + (valid - run.uringChanges) + " one call each", run.uringChanges, run.submissions);
