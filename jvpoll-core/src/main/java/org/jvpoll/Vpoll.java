@@ -43,6 +43,8 @@ public final class Vpoll {
     /** See {@link Events#MSG}. */ public static final int EPOLLMSG = Events.MSG;
     /** See {@link Events#RDHUP}. */ public static final int EPOLLRDHUP = Events.RDHUP;
 
+    /** I/O error: what a change gets in {@link #ctlBatch} for an exception with no errno of its own. */
+    private static final int EIO = 5;
     private static final int KNOWN_FLAGS = FD_CLOEXEC | O_CLOEXEC | O_NONBLOCK;
     private static final ConcurrentHashMap<Integer, VpollFd> OPEN = new ConcurrentHashMap<>();
 
@@ -77,6 +79,62 @@ public final class Vpoll {
     public static int ctl(int fd, int op, int events) throws IOException {
         VpollOp vop = VpollOp.of(op);
         return lookup(fd, "vpoll_ctl").ctl(vop, events);
+    }
+
+    /**
+     * Many {@code vpoll_ctl} calls in one go, for ported code (see {@link VpollBatch}, which this
+     * uses): change {@code i} is {@code vpoll_ctl(fds[i], ops[i], events[i])}, and
+     * {@code results[i]} receives its new mask, or {@code -errno} where {@link #ctl} would have
+     * thrown: {@code -EBADF} for an fd not from {@link #create} (or closed), {@code -EINVAL} for a
+     * bad op or event bits, {@code -EOPNOTSUPP} for events the backend cannot produce (nothing
+     * changed), the system call's errno otherwise.
+     *
+     * @param count how many changes (the first {@code count} entries of each array)
+     * @return the number of failed changes (0: all applied)
+     * @throws IllegalArgumentException if {@code count} is negative, above
+     *         {@link VpollBatch#MAX_CAPACITY}, or longer than an array
+     * @throws NullPointerException if an array is null
+     */
+    public static int ctlBatch(int count, int[] fds, int[] ops, int[] events, int[] results) {
+        if (count < 0 || count > VpollBatch.MAX_CAPACITY || count > fds.length || count > ops.length
+                || count > events.length || count > results.length) {
+            throw new IllegalArgumentException("count " + count + ": expected 0.." + VpollBatch.MAX_CAPACITY
+                    + " and at most the arrays' lengths (fds " + fds.length + ", ops " + ops.length + ", events "
+                    + events.length + ", results " + results.length + ")");
+        }
+        if (count == 0) {
+            return 0;
+        }
+        VpollBatch batch = VpollBatch.create(count);
+        int[] early = new int[count];
+        for (int i = 0; i < count; i++) {
+            VpollFd vfd = OPEN.get(fds[i]);
+            VpollOp op = switch (ops[i]) {
+                case VPOLL_CTL_ADDEVENTS -> VpollOp.ADD;
+                case VPOLL_CTL_DELEVENTS -> VpollOp.DELETE;
+                case VPOLL_CTL_SETEVENTS -> VpollOp.SET;
+                default -> null;
+            };
+            early[i] = vfd == null ? -Errno.EBADF : op == null ? -Errno.EINVAL : 0;
+            batch.add(vfd, op, events[i]);
+        }
+        BatchResult r = batch.apply();
+        int failed = 0;
+        for (int i = 0; i < count; i++) {
+            Exception e = r.error(i);
+            if (e == null) {
+                results[i] = r.mask(i);
+                continue;
+            }
+            failed++;
+            results[i] = early[i] != 0 ? early[i]
+                    : e instanceof VpollException ve && ve.errno() != 0 ? -ve.errno()
+                    : e instanceof java.nio.channels.ClosedChannelException ? -Errno.EBADF
+                    : e instanceof UnsupportedEventsException ? -Errno.EOPNOTSUPP
+                    : e instanceof IllegalArgumentException || e instanceof NullPointerException ? -Errno.EINVAL
+                    : -EIO;
+        }
+        return failed;
     }
 
     /** {@code vpoll_close(fd)}. */

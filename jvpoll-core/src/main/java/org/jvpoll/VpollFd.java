@@ -220,6 +220,11 @@ public final class VpollFd implements AutoCloseable {
         return file.fd();
     }
 
+    /** The backend's file, for {@link VpollBatch}. */
+    VpollFile file() {
+        return file;
+    }
+
     /** @return the backend serving this fd */
     public Backend backend() {
         return file.backend();

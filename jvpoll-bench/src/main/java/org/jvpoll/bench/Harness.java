@@ -23,7 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
+import org.jvpoll.BatchResult;
 import org.jvpoll.Events;
+import org.jvpoll.VpollBatch;
+import org.jvpoll.VpollFd;
+import org.jvpoll.VpollOp;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Unistd;
 
@@ -118,6 +122,14 @@ final class Harness {
             }
             for (String s : subjects) {
                 fanout(s, n, fanMillis);
+            }
+            if (subjects.contains(Subjects.EMULATION)) { // issue 15: the same fan-out, changes in batches of 64
+                if (first && n == sizes[0]) { // JIT warm-up of the batch paths, not recorded
+                    fanoutBatch(n, 2 * fanMillis, true, false);
+                    fanoutBatch(n, fanMillis, false, false);
+                }
+                fanoutBatch(n, fanMillis, true, true);
+                fanoutBatch(n, fanMillis, false, true);
             }
         }
         for (int n : sizes) {
@@ -394,6 +406,100 @@ final class Harness {
             }
             Unistd.closeQuietly(epfd);
         }
+    }
+
+    /** Subject of the batched fan-out on the forced one-call-per-change path. */
+    static final String EMULATION_BATCH_SEQUENTIAL = "jvpoll-emulation-sequential";
+
+    /**
+     * {@link #fanout} with the changes made through {@link VpollBatch}: the raises of a round (up
+     * to 64) are one batch, the clears of each {@code epoll_wait} result (up to 64) another. With
+     * {@code uring} false, the batch's forced one-call-per-change path (jvpoll.batch.uring=false);
+     * {@code record} false: a JIT warm-up, nothing emitted.
+     */
+    void fanoutBatch(int n, long millis, boolean uring, boolean record) throws IOException {
+        VpollFd[] fds = new VpollFd[n];
+        boolean[] pending = new boolean[n];
+        int epfd = Epoll.create(Epoll.EPOLL_CLOEXEC);
+        String before = System.getProperty("jvpoll.batch.uring");
+        System.setProperty("jvpoll.batch.uring", Boolean.toString(uring));
+        VpollBatch raise;
+        VpollBatch clear;
+        try {
+            raise = VpollBatch.create(64);
+            clear = VpollBatch.create(64);
+        } finally {
+            if (before == null) {
+                System.clearProperty("jvpoll.batch.uring");
+            } else {
+                System.setProperty("jvpoll.batch.uring", before);
+            }
+        }
+        BatchResult.Path path = null;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ev = arena.allocate(Epoll.EVENT_SIZE);
+            for (int i = 0; i < n; i++) {
+                fds[i] = VpollFd.create(0, VpollFd.Options.DEFAULT.backend(org.jvpoll.Backend.EMULATION));
+                Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, fds[i].fd(), Events.IN, i, ev);
+            }
+            int batch = 64;
+            MemorySegment events = arena.allocate(Epoll.EVENT_SIZE * batch);
+            SplittableRandom random = new SplittableRandom(88172645463325252L);
+            long delivered = 0;
+            long start = 0;
+            for (int phase = 0; phase < 2; phase++) { // phase 0: warm-up, a fifth of the time
+                start = System.nanoTime();
+                long deadline = start + TimeUnit.MILLISECONDS.toNanos(phase == 0 ? millis / 5 : millis);
+                delivered = 0;
+                while (System.nanoTime() < deadline) {
+                    raise.clear();
+                    for (int k = 0; k < batch; k++) {
+                        int i = random.nextInt(n);
+                        if (!pending[i]) {
+                            raise.add(fds[i], VpollOp.ADD, Events.IN);
+                            pending[i] = true;
+                        }
+                    }
+                    path = check(raise.apply(), path);
+                    int got;
+                    while ((got = Epoll.wait(epfd, events, batch, 0)) > 0) {
+                        clear.clear();
+                        for (int k = 0; k < got; k++) {
+                            int i = (int) Epoll.data(events, k);
+                            clear.add(fds[i], VpollOp.DELETE, Events.IN);
+                            pending[i] = false;
+                        }
+                        path = check(clear.apply(), path);
+                        delivered += got;
+                    }
+                }
+            }
+            if (!record) {
+                return;
+            }
+            emit("fanout-batch", uring ? Subjects.EMULATION : EMULATION_BATCH_SEQUENTIAL, n,
+                    delivered / ((System.nanoTime() - start) / 1e9));
+            System.err.println("bench: fanout-batch N=" + n + " " + (uring ? "io_uring allowed" : "forced sequential")
+                    + ": path " + path);
+        } finally {
+            for (VpollFd f : fds) {
+                if (f != null) {
+                    f.close();
+                }
+            }
+            Unistd.closeQuietly(epfd);
+        }
+    }
+
+    private static BatchResult.Path check(BatchResult r, BatchResult.Path seen) throws IOException {
+        if (r.failures() != 0) {
+            for (int i = 0; i < r.size(); i++) {
+                if (r.error(i) != null) {
+                    throw new IOException("batched change " + i + " failed (" + r.pathDetail() + ")", r.error(i));
+                }
+            }
+        }
+        return r.size() == 0 ? seen : r.path();
     }
 
     /** cbench's creation: create n fds and register each with one epoll set; closing is not timed; the median batch. */

@@ -118,4 +118,26 @@ class ReportTest {
         assertTrue(!Report.loaded("unknown"));
         assertEquals(List.of("ctl.svg", "wakeup.svg", "wakeup-p99.svg", "fanout.svg", "create.svg"), List.copyOf(report.plots.keySet()));
     }
+
+    @Test
+    void batchedFanoutRowsGiveTheVerdictAgainstCEventfd() {
+        List<Result> r = new ArrayList<>();
+        r.add(new Result("fanout", "c-eventfd", 1000, 300_000));
+        r.add(new Result("fanout", "jvpoll-emulation", 1000, 150_000));
+        r.add(new Result("fanout-batch", "jvpoll-emulation", 1000, 660_000));
+        r.add(new Result("fanout-batch", Harness.EMULATION_BATCH_SEQUENTIAL, 1000, 140_000));
+        r.add(new Result("fanout", "c-eventfd", 9000, 200_000));
+        r.add(new Result("fanout", "jvpoll-emulation", 9000, 100_000));
+        r.add(new Result("fanout-batch", "jvpoll-emulation", 9000, 300_000));
+        r.add(new Result("fanout-batch", Harness.EMULATION_BATCH_SEQUENTIAL, 9000, 90_000));
+        StringBuilder sb = new StringBuilder();
+        new Report(Result.medians(r)).batchedFanout(sb);
+        String md = sb.toString();
+        assertTrue(md.contains("generating thousands of events requires a system call each"), md);
+        assertTrue(md.contains("| 1,000 | 300k | 150k | 660k | 140k | 2.20 met | 4.40 | 0.47 |"), md);
+        assertTrue(md.contains("| 9,000 | 200k | 100k | 300k | 90k | 1.50 **missed** | 3.00 | 0.45 |"), md);
+        StringBuilder none = new StringBuilder();
+        new Report(Result.medians(List.of(new Result("fanout", "c-eventfd", 1000, 1)))).batchedFanout(none);
+        assertEquals("", none.toString(), "no batched figures, no section");
+    }
 }

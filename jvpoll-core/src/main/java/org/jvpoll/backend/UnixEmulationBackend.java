@@ -292,6 +292,106 @@ final class UnixEmulationBackend implements VpollBackend {
             }
         }
 
+        // ---- Batches (VpollBatch through io_uring): the fan-out case, IN raised and cleared ----
+
+        /** Receives the socket operations a batched change plans, in order. */
+        interface SocketOps {
+            /** A send of {@code len} bytes from {@code fd}, or a recv of {@code len} bytes into the discard buffer. */
+            void op(boolean send, int fd, int len, int change);
+        }
+
+        /** The shared discard/filler buffer batched sends and recvs point at. */
+        static MemorySegment bytes() {
+            return BYTES;
+        }
+
+        void lock() {
+            lock.lock();
+        }
+
+        void unlock() {
+            lock.unlock();
+        }
+
+        /**
+         * Dry run, under {@link #lock()}: whether every change of the group keeps this fd within
+         * the states {} and {IN}, so its system calls are only B's IN-byte sends and A's recvs
+         * (what io_uring's SEND and RECV can carry). Refused changes change nothing and count as
+         * such. Changes nothing.
+         */
+        boolean inOnly(VpollOp[] ops, int[] events, int[] changes, int from, int to) {
+            int s = state;
+            if ((s & ~IN) != 0) {
+                return false;
+            }
+            for (int k = from; k < to; k++) {
+                int j = changes[k];
+                try {
+                    int next = plan(Backend.EMULATION, s, ops[j], events[j]);
+                    if ((next & ~IN) != 0) {
+                        return false;
+                    }
+                    s = next;
+                } catch (UnsupportedEventsException e) {
+                    // refused: the state stays, as in ctl
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Plans an {@link #inOnly} group under {@link #lock()} exactly as {@link #doCtl} would
+         * change it, updating the recorded state and byte count as if every operation succeeds,
+         * and hands the system calls to {@code sink} instead of making them: at most two per
+         * change (a recv of one byte when {@value #MAX_IN_BYTES} are queued, then B's send).
+         * Refusals land in {@code errors} before any system call, as in ctl.
+         */
+        void planInOnly(int a, VpollOp[] ops, int[] events, int[] changes, int from, int to, int[] masks,
+                Exception[] errors, SocketOps sink) {
+            for (int k = from; k < to; k++) {
+                int j = changes[k];
+                int was = state;
+                int next;
+                try {
+                    next = plan(Backend.EMULATION, was, ops[j], events[j]);
+                } catch (UnsupportedEventsException e) {
+                    errors[j] = e;
+                    continue;
+                }
+                if ((next & IN) != 0) { // raised, or re-signalled while it stays: one more byte from B
+                    if (inBytes >= MAX_IN_BYTES) {
+                        sink.op(false, a, 1, j);
+                        inBytes--;
+                    }
+                    sink.op(true, b, 1, j);
+                    inBytes++;
+                } else if ((was & IN) != 0 && inBytes > 0) {
+                    sink.op(false, a, inBytes, j);
+                    inBytes = 0;
+                }
+                state = next;
+                masks[j] = closure(next);
+            }
+        }
+
+        /**
+         * After a batched operation failed: records what the kernel now reports (poll(2) for the
+         * events, SIOCINQ for the bytes queued on A), as {@link #doCtl} does on failure, so later
+         * calls stay exact. Under {@link #lock()}.
+         */
+        void resync(int a) throws VpollException {
+            state = (Poll.currentEvents(a) & PRIMARY) | (b < 0 ? PEER_GONE : 0);
+            try (Arena arena = Arena.ofConfined()) {
+                inBytes = org.jvpoll.syscall.Ioctl.ioctlInt(a, org.jvpoll.syscall.Ioctl.SIOCINQ,
+                        arena.allocate(JAVA_INT), "ioctl(SIOCINQ)");
+            }
+        }
+
+        /** Test hook: the bytes B sent that A has not read, as recorded. */
+        int inBytes() {
+            return inBytes;
+        }
+
         @Override
         protected void releaseDescriptors(int a) throws IOException {
             int errA = Unistd.closeQuietly(a);

@@ -17,12 +17,36 @@ import org.jvpoll.syscall.FdHandle;
 public abstract class VpollFile {
     private static final System.Logger LOG = System.getLogger("org.jvpoll");
 
+    private static final java.util.concurrent.atomic.AtomicLong IDS = new java.util.concurrent.atomic.AtomicLong();
+
     private final FdHandle handle;
     /** Run after close marks the file closed, to end awaits in progress; made on first await. */
     private volatile Set<Runnable> closeWakers;
+    /** Creation order, unique: batches take per-fd locks in this order, so two batches never deadlock. */
+    private final long id = IDS.incrementAndGet();
 
     protected VpollFile(int fd) {
         this.handle = new FdHandle(fd, this::closeResources);
+    }
+
+    /** @return a number unique to this file, increasing with creation (the batch lock order) */
+    final long id() {
+        return id;
+    }
+
+    /**
+     * Pins the descriptor open until {@link #unpin()} (see {@link FdHandle#acquire()}): batches
+     * hold the pin across a whole submission.
+     *
+     * @throws java.nio.channels.ClosedChannelException if the file is closed
+     */
+    final int pin() throws java.nio.channels.ClosedChannelException {
+        return handle.acquire();
+    }
+
+    /** Ends a {@link #pin()}; the last one after a close releases the descriptor. */
+    final void unpin() {
+        handle.release();
     }
 
     public abstract Backend backend();

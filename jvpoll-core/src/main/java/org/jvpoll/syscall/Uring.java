@@ -1,0 +1,385 @@
+package org.jvpoll.syscall;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.jvpoll.Errno;
+import org.jvpoll.VpollException;
+
+/**
+ * A minimal io_uring written directly over FFM: {@code io_uring_setup(2)} and
+ * {@code io_uring_enter(2)} through {@code syscall(2)} (numbers 425 and 426, the same on x86_64
+ * and aarch64), the rings mmapped from the ring fd. No liburing. One {@code Uring} is used by one
+ * thread at a time (callers pool them); it submits a run of SQEs and waits for all of their CQEs.
+ *
+ * <pre>
+ * struct io_uring_params {                 // 120 bytes
+ *     __u32 sq_entries, cq_entries, flags;  // 0, 4, 8
+ *     __u32 sq_thread_cpu, sq_thread_idle;  // 12, 16
+ *     __u32 features, wq_fd, resv[3];       // 20, 24, 28..39
+ *     struct io_sqring_offsets sq_off;      // 40: head, tail, ring_mask, ring_entries, flags,
+ *                                           //     dropped, array, resv1 (u32 each), user_addr (u64)
+ *     struct io_cqring_offsets cq_off;      // 80: head, tail, ring_mask, ring_entries, overflow,
+ *                                           //     cqes, flags, resv1 (u32 each), user_addr (u64)
+ * };
+ * struct io_uring_sqe {                    // 64 bytes
+ *     __u8 opcode; __u8 flags; __u16 ioprio; __s32 fd;   // 0, 1, 2, 4
+ *     __u64 off; __u64 addr; __u32 len;                  // 8, 16, 24
+ *     __u32 op_flags;   // msg_flags, rw_flags ...        // 28
+ *     __u64 user_data;                                   // 32
+ *     __u16 buf_index; __u16 personality; __s32 splice_fd_in; // 40, 42, 44
+ *     __u64 addr3; __u64 pad;                            // 48, 56
+ * };
+ * struct io_uring_cqe { __u64 user_data; __s32 res; __u32 flags; };  // 16 bytes
+ * </pre>
+ *
+ * <p>Memory ordering, as liburing does it: SQEs and the SQ array are written with plain stores,
+ * then the SQ tail is published with a release store; the CQ tail is read with an acquire load
+ * before the CQEs, and the CQ head is handed back with a release store.
+ */
+public final class Uring implements AutoCloseable {
+    /** x86_64 and aarch64 (asm-generic) share these numbers. */
+    static final long SYS_IO_URING_SETUP = 425;
+    static final long SYS_IO_URING_ENTER = 426;
+
+    public static final byte IORING_OP_READ = 22;
+    public static final byte IORING_OP_WRITE = 23;
+    public static final byte IORING_OP_SEND = 26;
+    public static final byte IORING_OP_RECV = 27;
+    /** Links an SQE to the next: the next starts only after this one completed successfully. */
+    public static final byte IOSQE_IO_LINK = 4;
+    static final int IORING_FEAT_SINGLE_MMAP = 1;
+    static final int IORING_ENTER_GETEVENTS = 1;
+    static final long IORING_OFF_SQ_RING = 0L;
+    static final long IORING_OFF_CQ_RING = 0x8000000L;
+    static final long IORING_OFF_SQES = 0x10000000L;
+
+    private static final int PROT_READ = 1;
+    private static final int PROT_WRITE = 2;
+    private static final int MAP_SHARED = 1;
+    private static final int MAP_POPULATE = 0x8000;
+
+    public static final StructLayout SQRING_OFFSETS = MemoryLayout.structLayout(
+            JAVA_INT.withName("head"), JAVA_INT.withName("tail"), JAVA_INT.withName("ring_mask"),
+            JAVA_INT.withName("ring_entries"), JAVA_INT.withName("flags"), JAVA_INT.withName("dropped"),
+            JAVA_INT.withName("array"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"));
+    public static final StructLayout CQRING_OFFSETS = MemoryLayout.structLayout(
+            JAVA_INT.withName("head"), JAVA_INT.withName("tail"), JAVA_INT.withName("ring_mask"),
+            JAVA_INT.withName("ring_entries"), JAVA_INT.withName("overflow"), JAVA_INT.withName("cqes"),
+            JAVA_INT.withName("flags"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"));
+    public static final StructLayout PARAMS = MemoryLayout.structLayout(
+            JAVA_INT.withName("sq_entries"), JAVA_INT.withName("cq_entries"), JAVA_INT.withName("flags"),
+            JAVA_INT.withName("sq_thread_cpu"), JAVA_INT.withName("sq_thread_idle"), JAVA_INT.withName("features"),
+            JAVA_INT.withName("wq_fd"), MemoryLayout.sequenceLayout(3, JAVA_INT).withName("resv"),
+            SQRING_OFFSETS.withName("sq_off"), CQRING_OFFSETS.withName("cq_off"));
+    public static final StructLayout SQE = MemoryLayout.structLayout(
+            JAVA_BYTE.withName("opcode"), JAVA_BYTE.withName("flags"), JAVA_SHORT.withName("ioprio"),
+            JAVA_INT.withName("fd"), JAVA_LONG.withName("off"), JAVA_LONG.withName("addr"),
+            JAVA_INT.withName("len"), JAVA_INT.withName("op_flags"), JAVA_LONG.withName("user_data"),
+            JAVA_SHORT.withName("buf_index"), JAVA_SHORT.withName("personality"), JAVA_INT.withName("splice_fd_in"),
+            JAVA_LONG.withName("addr3"), JAVA_LONG.withName("pad"));
+    public static final StructLayout CQE = MemoryLayout.structLayout(
+            JAVA_LONG.withName("user_data"), JAVA_INT.withName("res"), JAVA_INT.withName("flags"));
+
+    private static final long P_SQ_ENTRIES = 0, P_CQ_ENTRIES = 4, P_FEATURES = 20, P_SQ_OFF = 40, P_CQ_OFF = 80;
+    private static final long OFF_HEAD = 0, OFF_TAIL = 4, OFF_MASK = 8, OFF_ARRAY_OR_CQES = 24;
+
+    private static final VarHandle INT = JAVA_INT.varHandle();
+
+    private static final MethodHandle SETUP = Syscall.variadic("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), 1);
+    private static final MethodHandle ENTER = Syscall.variadic("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG), 1);
+    private static final MethodHandle MMAP = Syscall.handle("mmap",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = Syscall.handle("munmap",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
+
+    private final int ringFd;
+    private final int entries;
+    private final MemorySegment sqRing;
+    private final MemorySegment cqRing; // the same mapping as sqRing with IORING_FEAT_SINGLE_MMAP
+    private final MemorySegment sqes;
+    private final long sqRingSize;
+    private final long cqRingSize;
+    private final boolean singleMmap;
+    private final long sqHead, sqTail, sqArray, cqHead, cqTail, cqes;
+    private final int cqMask;
+    /** SQEs filled since the last submit. */
+    private int pending;
+    private boolean closed;
+
+    private Uring(int ringFd, MemorySegment params) throws VpollException {
+        this.ringFd = ringFd;
+        this.entries = params.get(JAVA_INT, P_SQ_ENTRIES);
+        int cqEntries = params.get(JAVA_INT, P_CQ_ENTRIES);
+        singleMmap = (params.get(JAVA_INT, P_FEATURES) & IORING_FEAT_SINGLE_MMAP) != 0;
+        sqHead = params.get(JAVA_INT, P_SQ_OFF + OFF_HEAD);
+        sqTail = params.get(JAVA_INT, P_SQ_OFF + OFF_TAIL);
+        int sqMaskOff = params.get(JAVA_INT, P_SQ_OFF + OFF_MASK);
+        sqArray = params.get(JAVA_INT, P_SQ_OFF + OFF_ARRAY_OR_CQES);
+        cqHead = params.get(JAVA_INT, P_CQ_OFF + OFF_HEAD);
+        cqTail = params.get(JAVA_INT, P_CQ_OFF + OFF_TAIL);
+        int cqMaskOff = params.get(JAVA_INT, P_CQ_OFF + OFF_MASK);
+        cqes = params.get(JAVA_INT, P_CQ_OFF + 20); // cq_off.cqes
+        long sqSize = sqArray + (long) entries * 4;
+        long cqSize = cqes + (long) cqEntries * CQE.byteSize();
+        if (singleMmap) {
+            sqSize = cqSize = Math.max(sqSize, cqSize);
+        }
+        sqRingSize = sqSize;
+        cqRingSize = cqSize;
+        MemorySegment sq = null;
+        MemorySegment cq = null;
+        MemorySegment s = null;
+        try {
+            sq = mmap(ringFd, sqSize, IORING_OFF_SQ_RING);
+            cq = singleMmap ? sq : mmap(ringFd, cqSize, IORING_OFF_CQ_RING);
+            s = mmap(ringFd, (long) entries * SQE.byteSize(), IORING_OFF_SQES);
+        } catch (VpollException e) {
+            if (cq != null && cq != sq) {
+                munmap(cq, cqSize);
+            }
+            if (sq != null) {
+                munmap(sq, sqSize);
+            }
+            throw e;
+        }
+        sqRing = sq;
+        cqRing = cq;
+        sqes = s;
+        this.sqMaskValue = sqRing.get(JAVA_INT, sqMaskOff);
+        this.cqMaskValue = cqRing.get(JAVA_INT, cqMaskOff);
+        this.cqMask = cqMaskValue;
+    }
+
+    private final int sqMaskValue;
+    private final int cqMaskValue;
+
+    /**
+     * Sets up a ring of at least {@code entries} SQEs (a power of two, at most 4096).
+     *
+     * @throws VpollException with ENOSYS (no io_uring), EPERM (kernel.io_uring_disabled, seccomp,
+     *                        not in io_uring_group), ENOMEM, ...; nothing is left open
+     */
+    public static Uring open(int entries) throws VpollException {
+        if (entries < 1 || entries > 4096 || Integer.bitCount(entries) != 1) {
+            throw new IllegalArgumentException("entries " + entries + ": expected a power of two in 1..4096");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = arena.allocate(PARAMS);
+            MemorySegment st = Syscall.state();
+            long fd;
+            try {
+                fd = (long) SETUP.invokeExact(st, SYS_IO_URING_SETUP, entries, params);
+            } catch (Throwable t) {
+                throw Syscall.unexpected(t);
+            }
+            if (fd < 0) {
+                throw Syscall.error("io_uring_setup(" + entries + ")", st);
+            }
+            try {
+                return new Uring((int) fd, params);
+            } catch (VpollException | RuntimeException e) {
+                Unistd.closeQuietly((int) fd);
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * Whether io_uring can be used here, asked once per process: null if it can, otherwise why not
+     * (the {@code kernel.io_uring_disabled} sysctl, or the errno of a probing io_uring_setup).
+     */
+    public static String unavailableReason() {
+        return Probe.REASON;
+    }
+
+    private static final class Probe {
+        static final String REASON = probe();
+
+        private static String probe() {
+            Path sysctl = Path.of("/proc/sys/kernel/io_uring_disabled");
+            try {
+                if (Files.isReadable(sysctl)) {
+                    String v = Files.readString(sysctl).trim();
+                    if (v.equals("2")) {
+                        return "kernel.io_uring_disabled=2: io_uring is disabled for every process";
+                    }
+                }
+            } catch (IOException e) {
+                // unreadable: let io_uring_setup answer
+            }
+            try {
+                open(2).close();
+                return null;
+            } catch (VpollException e) {
+                return "io_uring_setup failed with " + Errno.name(e.errno()) + switch (e.errno()) {
+                    case Errno.ENOSYS -> " (kernel without io_uring, or a seccomp filter)";
+                    case Errno.EPERM -> " (kernel.io_uring_disabled=1 and not in io_uring_group, or a seccomp filter)";
+                    default -> "";
+                };
+            }
+        }
+    }
+
+    /** @return the number of SQEs the ring holds */
+    public int entries() {
+        return entries;
+    }
+
+    /** @return how many more SQEs fit before the next {@link #submitAndWait} */
+    public int free() {
+        return entries - pending;
+    }
+
+    /**
+     * Fills the next SQE. {@code addr}/{@code len}/{@code opFlags} are the operation's buffer,
+     * length and flags (msg_flags for SEND/RECV, rw_flags for READ/WRITE).
+     *
+     * @throws IllegalStateException if the ring is full (check {@link #free()})
+     */
+    public void prepare(byte opcode, byte flags, int fd, MemorySegment buf, int len, int opFlags, long offset,
+            long userData) {
+        if (pending >= entries) {
+            throw new IllegalStateException("io_uring submission queue full (" + entries + " entries)");
+        }
+        int tail = (int) INT.getAcquire(sqRing, sqTail) + pending;
+        int index = tail & sqMaskValue;
+        long at = (long) index * SQE.byteSize();
+        MemorySegment sqe = sqes.asSlice(at, SQE.byteSize());
+        sqe.fill((byte) 0);
+        sqe.set(JAVA_BYTE, 0, opcode);
+        sqe.set(JAVA_BYTE, 1, flags);
+        sqe.set(JAVA_INT, 4, fd);
+        sqe.set(JAVA_LONG, 8, offset);
+        sqe.set(JAVA_LONG, 16, buf.address());
+        sqe.set(JAVA_INT, 24, len);
+        sqe.set(JAVA_INT, 28, opFlags);
+        sqe.set(JAVA_LONG, 32, userData);
+        sqRing.set(JAVA_INT, sqArray + (long) index * 4, index);
+        pending++;
+    }
+
+    /** Receives one completion. */
+    @FunctionalInterface
+    public interface Completion {
+        void complete(long userData, int res);
+    }
+
+    /**
+     * Publishes the prepared SQEs, submits them with one {@code io_uring_enter} that waits for all
+     * their completions, and hands every CQE to {@code sink}.
+     * Every operation must be non-blocking (SEND/RECV with MSG_DONTWAIT, READ/WRITE with
+     * RWF_NOWAIT): io_uring would otherwise wait for readiness, and so would this call.
+     *
+     * @return the number of io_uring_enter calls made (1 unless interrupted or partially submitted)
+     * @throws VpollException if io_uring_enter fails (the SQEs not consumed are dropped)
+     */
+    public int submitAndWait(Completion sink) throws VpollException {
+        int n = pending;
+        if (n == 0) {
+            return 0;
+        }
+        int tail = (int) INT.getAcquire(sqRing, sqTail);
+        INT.setRelease(sqRing, sqTail, tail + n);
+        pending = 0;
+        int calls = 0;
+        int toSubmit = n;
+        int reaped = 0;
+        MemorySegment st = Syscall.state();
+        while (reaped < n) {
+            long rc;
+            try {
+                rc = (long) ENTER.invokeExact(st, SYS_IO_URING_ENTER, ringFd, toSubmit, n - reaped,
+                        IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0L);
+            } catch (Throwable t) {
+                throw Syscall.unexpected(t);
+            }
+            calls++;
+            if (rc < 0) {
+                int errno = Syscall.errno(st);
+                if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
+                    reaped += reap(sink);
+                    continue;
+                }
+                reaped += reap(sink);
+                if (toSubmit > 0) {
+                    throw new VpollException("io_uring_enter(" + toSubmit + " SQEs)", errno, null);
+                }
+                throw new VpollException("io_uring_enter(wait for " + (n - reaped) + " CQEs)", errno, null);
+            }
+            toSubmit -= (int) Math.min(rc, toSubmit);
+            reaped += reap(sink);
+        }
+        return calls;
+    }
+
+    private int reap(Completion sink) {
+        int head = (int) INT.getAcquire(cqRing, cqHead);
+        int tail = (int) INT.getAcquire(cqRing, cqTail);
+        int count = 0;
+        while (head != tail) {
+            long at = cqes + (long) (head & cqMask) * CQE.byteSize();
+            long userData = cqRing.get(JAVA_LONG, at);
+            int res = cqRing.get(JAVA_INT, at + 8);
+            head++;
+            count++;
+            sink.complete(userData, res);
+        }
+        INT.setRelease(cqRing, cqHead, head);
+        return count;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        munmap(sqes, (long) entries * SQE.byteSize());
+        if (cqRing != sqRing) {
+            munmap(cqRing, cqRingSize);
+        }
+        munmap(sqRing, sqRingSize);
+        Unistd.closeQuietly(ringFd);
+    }
+
+    private static MemorySegment mmap(int fd, long size, long offset) throws VpollException {
+        MemorySegment st = Syscall.state();
+        MemorySegment p;
+        try {
+            p = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_POPULATE, fd, offset);
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+        if (p.address() == -1L) {
+            throw Syscall.error("mmap(io_uring ring, " + size + " bytes, offset 0x" + Long.toHexString(offset) + ")", st);
+        }
+        return Syscall.wrap(p, size);
+    }
+
+    private static void munmap(MemorySegment m, long size) {
+        try {
+            int rc = (int) MUNMAP.invokeExact(Syscall.state(), m, size);
+            assert rc == 0;
+        } catch (Throwable t) {
+            throw Syscall.unexpected(t);
+        }
+    }
+}
