@@ -29,9 +29,6 @@ public final class Poller {
     /** F_DUPFD_CLOEXEC: a duplicate that does not leak into exec'd children. */
     private static final int F_DUPFD_CLOEXEC = 1030;
 
-    private static final class Holder {
-        static final Poller INSTANCE = start();
-    }
 
     private final int epfd;
     private final ConcurrentHashMap<Long, ParkedWait> waits = new ConcurrentHashMap<>();
@@ -55,9 +52,28 @@ public final class Poller {
         return p;
     }
 
-    /** @return the poller, started on first use */
+    private static volatile Poller instance;
+    private static final java.util.concurrent.locks.ReentrantLock START = new java.util.concurrent.locks.ReentrantLock();
+
+    /**
+     * @return the poller, started on first use. Not a lazy holder class: a virtual thread that
+     *         waits for another thread's class initialization pins its carrier, and the first
+     *         awaits of many virtual threads at once would all wait there; a ReentrantLock parks them.
+     */
     static Poller get() {
-        return Holder.INSTANCE;
+        Poller p = instance;
+        if (p != null) {
+            return p;
+        }
+        START.lock();
+        try {
+            if (instance == null) {
+                instance = start();
+            }
+            return instance;
+        } finally {
+            START.unlock();
+        }
     }
 
     private void run() {
