@@ -107,11 +107,11 @@ public final class BenchMain {
             }
         }
         notes.append("- Fan-out sizes: ").append(info(lines, "sizes", sizes)).append(". The issue asks for 1k, 10k and 100k:"
-                + " both emulations (jvpoll's TCP pair, libvpoll's socketpair) hold 2 descriptors per vpoll fd, so 10,000 of"
+                + " both emulations (jvpoll's socket pair, libvpoll's socketpair) hold 2 descriptors per vpoll fd, so 10,000 of"
                 + " them need more than the hard limit of 20,000 here (which cannot be raised in this sandbox) once the JVM's"
                 + " own descriptors are counted; 9,000 is the largest size every subject fits. The FUSE backend and eventfd"
                 + " hold 1 descriptor per fd. 100,000 fds are possible only inside a qemu guest (bin/vm-test's kernels), where"
-                + " the limit can be raised; not measured here.\n");
+                + " the limit can be raised: see \"Many emulated fds in one process\" below (bin/vm-test --write-docs).\n");
         notes.append("- Rounds: ").append(info(lines, "rounds", "?")).append(quick ? " (quick mode: short, noisy)" : "")
              .append("; in each, every figure is measured for the C subjects and right after for the Java ones (wake-ups"
                      + " in alternating chunks of 100 samples, 75 in quick mode). Wake-up percentiles come from the samples of all chunks and"
