@@ -148,10 +148,19 @@ class VpollBatchTest {
         }
     }
 
+    /** Skips, saying why, where io_uring is missing or disabled (the fallback tests still run). */
+    private static void requireUring() {
+        String why = Uring.unavailableReason();
+        if (why != null) {
+            System.out.println("SKIP io_uring: " + why);
+            Assumptions.abort("io_uring: " + why);
+        }
+    }
+
     /** 64 IN raises on 64 fds: one submission, every fd readable in epoll; 64 clears: none left. */
     @Test
     void fanOutBatchIsOneSubmissionThatEpollSees() throws Exception {
-        Assumptions.assumeTrue(Uring.unavailableReason() == null, "io_uring: " + Uring.unavailableReason());
+        requireUring();
         VpollFd.Options pair = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
         VpollFd[] fds = new VpollFd[64];
         int epfd = Epoll.create(Epoll.EPOLL_CLOEXEC);
@@ -195,7 +204,7 @@ class VpollBatchTest {
      */
     @Test
     void aFailedOperationGivesTheErrnoAndTheFdsLaterChangesStillApply() throws Exception {
-        Assumptions.assumeTrue(Uring.unavailableReason() == null, "io_uring: " + Uring.unavailableReason());
+        requireUring();
         VpollFd.Options pair = VpollFd.Options.DEFAULT.backend(Backend.EMULATION);
         try (VpollFd batched = VpollFd.create(Events.IN, pair); VpollFd single = VpollFd.create(Events.IN, pair);
                 Arena arena = Arena.ofConfined()) {
