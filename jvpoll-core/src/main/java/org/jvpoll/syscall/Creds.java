@@ -3,7 +3,6 @@ package org.jvpoll.syscall;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /**
@@ -17,22 +16,20 @@ import java.lang.invoke.MethodHandle;
 public final class Creds {
     private Creds() {}
 
-    private static final MethodHandle GETEUID = Syscall.handle("geteuid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETEGID = Syscall.handle("getegid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEUID = Syscall.link("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEGID = Syscall.link("getegid", FunctionDescriptor.of(JAVA_INT));
 
     public static int geteuid() {
-        MemorySegment st = Syscall.state();
         try {
-            return (int) GETEUID.invokeExact(st);
+            return (int) (long) GETEUID.invokeExact();
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
     }
 
     public static int getegid() {
-        MemorySegment st = Syscall.state();
         try {
-            return (int) GETEGID.invokeExact(st);
+            return (int) (long) GETEGID.invokeExact();
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }

@@ -2,12 +2,16 @@ package org.jvpoll.syscall;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
@@ -41,79 +45,90 @@ public final class Epoll {
     /** The only events the kernel accepts together with EPOLLEXCLUSIVE (EPOLLEXCLUSIVE_OK_BITS). */
     public static final int EXCLUSIVE_OK_BITS = 0x001 | 0x004 | 0x008 | 0x010 | EPOLLWAKEUP | EPOLLET | EPOLLEXCLUSIVE;
 
-    private static final boolean PACKED = isX86_64();
+    /**
+     * struct epoll_event as this machine's kernel defines it: the uapi header marks it
+     * {@code __attribute__((packed))} on x86-64 only (12 bytes, data at 4); every other ABI lays it
+     * out naturally (16 bytes, data at 8). EpollStructTest checks both against the C compiler.
+     */
+    public static final StructLayout EPOLL_EVENT = isX86_64()
+            ? MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    JAVA_LONG_UNALIGNED.withName("data")).withName("epoll_event")
+            : MemoryLayout.structLayout(
+                    JAVA_INT.withName("events"),
+                    MemoryLayout.paddingLayout(4),
+                    JAVA_LONG.withName("data")).withName("epoll_event");
     /** sizeof(struct epoll_event) on this machine. */
-    public static final long EVENT_SIZE = PACKED ? 12 : 16;
-    private static final long DATA_OFFSET = PACKED ? 4 : 8;
+    public static final long EVENT_SIZE = EPOLL_EVENT.byteSize();
+    private static final VarHandle EVENTS = EPOLL_EVENT.arrayElementVarHandle(PathElement.groupElement("events"));
+    private static final VarHandle DATA = EPOLL_EVENT.arrayElementVarHandle(PathElement.groupElement("data"));
 
-    private static boolean isX86_64() {
+    static {
+        long expected = isX86_64() ? 12 : 16;
+        if (EVENT_SIZE != expected) {
+            throw new AssertionError("struct epoll_event is " + expected + " bytes here, the layout says " + EVENT_SIZE);
+        }
+    }
+
+    static boolean isX86_64() {
         String arch = System.getProperty("os.arch");
         return arch.equals("amd64") || arch.equals("x86_64");
     }
 
-    private static final MethodHandle CREATE1 = Syscall.handle("epoll_create1",
+    private static final MethodHandle CREATE1 = Syscall.link("epoll_create1",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle CTL = Syscall.handle("epoll_ctl",
+    private static final MethodHandle CTL = Syscall.link("epoll_ctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
-    private static final MethodHandle WAIT = Syscall.handle("epoll_wait",
+    private static final MethodHandle WAIT = Syscall.link("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
 
     /** epoll_pwait2 when the C library has it (glibc 2.35+), else null. */
-    private static final MethodHandle PWAIT2 = Syscall.optionalHandle("epoll_pwait2",
+    private static final MethodHandle PWAIT2 = Syscall.linkOptional("epoll_pwait2",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS));
 
     public static int create(int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) CREATE1.invokeExact(st, flags);
+            rc = (long) CREATE1.invokeExact(flags);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error("epoll_create1", st);
-        }
-        return rc;
+        return (int) Syscall.check(rc, "epoll_create1", flags);
     }
 
     /** epoll_ctl(2); {@code scratch} holds one epoll_event and is filled here. */
     public static void ctl(int epfd, int op, int fd, int events, long data, MemorySegment scratch)
             throws VpollException {
         setEvent(scratch, 0, events, data);
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) CTL.invokeExact(st, epfd, op, fd, scratch);
+            rc = (long) CTL.invokeExact(epfd, op, fd, scratch);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("epoll_ctl(" + epfd + ", op " + op + ", fd " + fd + ")", st);
+            throw Syscall.failure("epoll_ctl(" + epfd + ", op " + op + ", fd " + fd + ", " + Syscall.hex(events) + ")", rc);
         }
     }
 
-    /** epoll_wait(2). @return the number of events, or -EINTR if a signal interrupted the wait */
+    /**
+     * epoll_wait(2).
+     * @return the number of events, or {@link Syscall#INTERRUPTED} if a signal interrupted the wait
+     */
     public static int wait(int epfd, MemorySegment events, int maxEvents, int timeoutMs) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) WAIT.invokeExact(st, epfd, events, maxEvents, timeoutMs);
+            rc = (long) WAIT.invokeExact(epfd, events, maxEvents, timeoutMs);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            if (Syscall.errno(st) == Errno.EINTR) {
-                return -Errno.EINTR;
-            }
-            throw Syscall.error("epoll_wait(" + epfd + ")", st);
-        }
-        return rc;
+        return (int) (rc == Syscall.INTERRUPTED ? rc : Syscall.check(rc, "epoll_wait", epfd));
     }
 
     /**
      * epoll_pwait2(2): nanosecond {@code timespec} (NULL = forever), {@code sigmask} (NULL = the
      * thread's mask stays) as the thread's signal mask during the wait.
-     * @return the number of events, or -EINTR if a signal interrupted the wait
+     * @return the number of events, or {@link Syscall#INTERRUPTED} if a signal interrupted the wait
      * @throws VpollException ENOSYS if the C library or the kernel lacks epoll_pwait2
      */
     public static int pwait2(int epfd, MemorySegment events, int maxEvents, MemorySegment timespec,
@@ -121,33 +136,25 @@ public final class Epoll {
         if (PWAIT2 == null) {
             throw new VpollException("epoll_pwait2", Errno.ENOSYS, "the C library has no epoll_pwait2 (glibc 2.35+)");
         }
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) PWAIT2.invokeExact(st, epfd, events, maxEvents, timespec, sigmask);
+            rc = (long) PWAIT2.invokeExact(epfd, events, maxEvents, timespec, sigmask);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            if (Syscall.errno(st) == Errno.EINTR) {
-                return -Errno.EINTR;
-            }
-            throw Syscall.error("epoll_pwait2(" + epfd + ")", st);
-        }
-        return rc;
+        return (int) (rc == Syscall.INTERRUPTED ? rc : Syscall.check(rc, "epoll_pwait2", epfd));
     }
 
     public static void setEvent(MemorySegment array, int index, int events, long data) {
-        long base = index * EVENT_SIZE;
-        array.set(JAVA_INT_UNALIGNED, base, events);
-        array.set(JAVA_LONG_UNALIGNED, base + DATA_OFFSET, data);
+        EVENTS.set(array, 0L, (long) index, events);
+        DATA.set(array, 0L, (long) index, data);
     }
 
     public static int events(MemorySegment array, int index) {
-        return array.get(JAVA_INT_UNALIGNED, index * EVENT_SIZE);
+        return (int) EVENTS.get(array, 0L, (long) index);
     }
 
     public static long data(MemorySegment array, int index) {
-        return array.get(JAVA_LONG_UNALIGNED, index * EVENT_SIZE + DATA_OFFSET);
+        return (long) DATA.get(array, 0L, (long) index);
     }
 }

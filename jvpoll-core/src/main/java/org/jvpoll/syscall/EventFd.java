@@ -3,7 +3,6 @@ package org.jvpoll.syscall;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 import org.jvpoll.VpollException;
@@ -29,23 +28,21 @@ public final class EventFd {
     public static final int EFD_NONBLOCK = Unistd.O_NONBLOCK;
     public static final int EFD_CLOEXEC = Unistd.O_CLOEXEC;
 
-    private static final MethodHandle EVENTFD = Syscall.handle("eventfd",
+    private static final MethodHandle EVENTFD = Syscall.link("eventfd",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     /** eventfd(2). */
     public static int eventfd(int initval, int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) EVENTFD.invokeExact(st, initval, flags);
+            rc = (long) EVENTFD.invokeExact(initval, flags);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw new VpollException("eventfd(0x" + Integer.toHexString(initval) + ", 0x"
-                    + Integer.toHexString(flags) + ")", Syscall.errno(st), null);
+            throw Syscall.failure("eventfd(" + Syscall.hex(initval) + ", " + Syscall.hex(flags) + ")", rc);
         }
-        return rc;
+        return (int) rc;
     }
 
     /** The u64 an EFD_VPOLL write carries for {@code op} (1..3) and {@code events}. */

@@ -7,6 +7,7 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
+import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 
 /**
@@ -24,12 +25,11 @@ public final class FdTable {
     public static final int F_DUPFD_CLOEXEC = 1030;
     public static final int SEEK_SET = 0;
     public static final int SEEK_CUR = 1;
-    /** dup3's "newfd is being opened by another thread right now" (Linux EBUSY). */
-    static final int EBUSY = 16;
-
-    private static final MethodHandle DUP3 = Syscall.handle("dup3",
+    /** {@link #lseek}'s result for a descriptor number that is not open. */
+    public static final long NOT_OPEN = -Errno.EBADF;
+    private static final MethodHandle DUP3 = Syscall.link("dup3",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle LSEEK = Syscall.handle("lseek",
+    private static final MethodHandle LSEEK = Syscall.link("lseek",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
 
     /**
@@ -38,20 +38,16 @@ public final class FdTable {
      * {@code newfd} in the kernel) is retried; EINTR cannot happen.
      */
     public static void dup3(int oldfd, int newfd, int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            int rc;
+        long rc;
+        do {
             try {
-                rc = (int) DUP3.invokeExact(st, oldfd, newfd, flags);
+                rc = (long) DUP3.invokeExact(oldfd, newfd, flags);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return;
-            }
-            if (Syscall.errno(st) != EBUSY) {
-                throw Syscall.error("dup3(" + oldfd + ", " + newfd + ", 0x" + Integer.toHexString(flags) + ")", st);
-            }
+        } while (rc == -Errno.EBUSY);
+        if (rc < 0) {
+            throw Syscall.failure("dup3(" + oldfd + ", " + newfd + ", " + Syscall.hex(flags) + ")", rc);
         }
     }
 
@@ -65,15 +61,18 @@ public final class FdTable {
         return probe;
     }
 
-    /** lseek(2). @return the resulting offset, or -errno (EBADF for a closed number, ESPIPE) */
-    public static long lseek(int fd, long offset, int whence) {
-        MemorySegment st = Syscall.state();
+    /**
+     * lseek(2).
+     * @return the resulting offset, or {@link #NOT_OPEN} if {@code fd} is not open (EBADF: callers
+     *         probe numbers that another thread may close at any moment)
+     */
+    public static long lseek(int fd, long offset, int whence) throws VpollException {
         long rc;
         try {
-            rc = (long) LSEEK.invokeExact(st, fd, offset, whence);
+            rc = (long) LSEEK.invokeExact(fd, offset, whence);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        return rc >= 0 ? rc : -Syscall.errno(st);
+        return rc == -Errno.EBADF ? NOT_OPEN : Syscall.check(rc, "lseek", fd, offset);
     }
 }

@@ -1,5 +1,6 @@
 package org.jvpoll.syscall;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -7,7 +8,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 
 /**
@@ -40,42 +40,33 @@ public final class Ioctl {
         return io(VPOLL_IOC_MAGIC, op);
     }
 
-    private static final MethodHandle IOCTL_LONG = Syscall.variadic("ioctl",
+    private static final MethodHandle IOCTL_LONG = Syscall.linkVariadic("ioctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), 2);
-    private static final MethodHandle IOCTL_PTR = Syscall.variadic("ioctl",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, java.lang.foreign.ValueLayout.ADDRESS), 2);
+    private static final MethodHandle IOCTL_PTR = Syscall.linkVariadic("ioctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS), 2);
 
     /** ioctl(2) with an integer argument, retried on EINTR. @return the call's non-negative result */
     public static int ioctl(int fd, long request, long arg, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            int rc;
+        long rc;
+        do {
             try {
-                rc = (int) IOCTL_LONG.invokeExact(st, fd, request, arg);
+                rc = (long) IOCTL_LONG.invokeExact(fd, request, arg);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            if (Syscall.errno(st) != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return (int) Syscall.check(rc, what);
     }
 
     /** ioctl(2) that writes an int through a pointer (SIOCINQ, SIOCOUTQ). */
     public static int ioctlInt(int fd, long request, MemorySegment intOut, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) IOCTL_PTR.invokeExact(st, fd, request, intOut);
+            rc = (long) IOCTL_PTR.invokeExact(fd, request, intOut);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error(what, st);
-        }
+        Syscall.check(rc, what);
         return intOut.get(JAVA_INT, 0);
     }
 }

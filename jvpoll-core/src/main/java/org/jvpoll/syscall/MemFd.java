@@ -5,7 +5,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 import org.jvpoll.VpollException;
@@ -22,21 +21,20 @@ public final class MemFd {
 
     public static final int MFD_CLOEXEC = 1;
 
-    private static final MethodHandle MEMFD_CREATE = Syscall.handle("memfd_create",
+    private static final MethodHandle MEMFD_CREATE = Syscall.link("memfd_create",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     /** memfd_create(2). */
     public static int create(String name, int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try (Arena arena = Arena.ofConfined()) {
-            rc = (int) MEMFD_CREATE.invokeExact(st, arena.allocateFrom(name), flags);
+            rc = (long) MEMFD_CREATE.invokeExact(arena.allocateFrom(name), flags);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("memfd_create(\"" + name + "\", " + flags + ")", st);
+            throw Syscall.failure("memfd_create(\"" + name + "\", " + flags + ")", rc);
         }
-        return rc;
+        return (int) rc;
     }
 }

@@ -34,28 +34,28 @@ public final class Mount {
     public static final int MNT_DETACH = 2;
     /** umount2: do not follow a symbolic link at the target. */
     public static final int UMOUNT_NOFOLLOW = 8;
-    public static final int EBUSY = 16;
+    /** The same as {@link Errno#EBUSY}, kept for fuse/ callers; new code uses Errno. */
+    public static final int EBUSY = Errno.EBUSY;
 
-    private static final MethodHandle MOUNT = Syscall.handle("mount",
+    private static final MethodHandle MOUNT = Syscall.link("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-    private static final MethodHandle UMOUNT2 = Syscall.handle("umount2",
+    private static final MethodHandle UMOUNT2 = Syscall.link("umount2",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     /** mount(2). */
     public static void mount(String source, String target, String fsType, long flags, String data)
             throws VpollException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = Syscall.state();
-            int rc;
+            long rc;
             try {
-                rc = (int) MOUNT.invokeExact(st, arena.allocateFrom(source), arena.allocateFrom(target),
+                rc = (long) MOUNT.invokeExact(arena.allocateFrom(source), arena.allocateFrom(target),
                         arena.allocateFrom(fsType), flags, arena.allocateFrom(data));
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
             if (rc < 0) {
                 // the data string carries no secret, but "fd=N" is meaningless to a reader: omit it
-                throw Syscall.error("mount(" + source + ", " + target + ", " + fsType + ")", st);
+                throw Syscall.failure("mount(" + source + ", " + target + ", " + fsType + ")", rc);
             }
         }
     }
@@ -63,22 +63,17 @@ public final class Mount {
     /** umount2(2), retried on EINTR. */
     public static void umount2(String target, int flags) throws VpollException {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment st = Syscall.state();
             MemorySegment path = arena.allocateFrom(target);
-            for (;;) {
-                int rc;
+            long rc;
+            do {
                 try {
-                    rc = (int) UMOUNT2.invokeExact(st, path, flags);
+                    rc = (long) UMOUNT2.invokeExact(path, flags);
                 } catch (Throwable t) {
                     throw Syscall.unexpected(t);
                 }
-                if (rc == 0) {
-                    return;
-                }
-                if (Syscall.errno(st) != Errno.EINTR) {
-                    throw Syscall.error("umount2(" + target + (flags != 0 ? ", 0x" + Integer.toHexString(flags) : "")
-                            + ")", st);
-                }
+            } while (rc == Syscall.INTERRUPTED);
+            if (rc < 0) {
+                throw Syscall.failure("umount2(" + target + (flags != 0 ? ", " + Syscall.hex(flags) : "") + ")", rc);
             }
         }
     }

@@ -20,22 +20,21 @@ import org.jvpoll.VpollException;
 public final class Pipe {
     private Pipe() {}
 
-    private static final MethodHandle PIPE2 = Syscall.handle("pipe2",
+    private static final MethodHandle PIPE2 = Syscall.link("pipe2",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
 
     /** @return {read end, write end}, opened with {@code flags} (O_CLOEXEC, O_NONBLOCK) */
     public static int[] pipe2(int flags) throws VpollException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
-            MemorySegment st = Syscall.state();
-            int rc;
+            long rc;
             try {
-                rc = (int) PIPE2.invokeExact(st, fds, flags);
+                rc = (long) PIPE2.invokeExact(fds, flags);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
             if (rc < 0) {
-                throw Syscall.error("pipe2(0x" + Integer.toHexString(flags) + ")", st);
+                throw Syscall.failure("pipe2(" + Syscall.hex(flags) + ")", rc);
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
         }

@@ -8,7 +8,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 
 /**
@@ -32,9 +31,9 @@ public final class Select {
     /** sizeof(fd_set). */
     public static final long FD_SET_SIZE = FD_SETSIZE / 8;
 
-    private static final MethodHandle SELECT = Syscall.handle("select",
+    private static final MethodHandle SELECT = Syscall.link("select",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle PSELECT = Syscall.handle("pselect",
+    private static final MethodHandle PSELECT = Syscall.link("pselect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
 
     /** FD_SET. {@code fd} must be in [0, FD_SETSIZE). */
@@ -56,18 +55,17 @@ public final class Select {
 
     /**
      * select(2). Any set may be {@link MemorySegment#NULL}; {@code timeval} NULL waits forever.
-     * @return the number of bits set in the three sets, or -EINTR if a signal interrupted the wait
+     * @return the number of bits set in the three sets, or {@link Syscall#INTERRUPTED} if a signal interrupted the wait
      */
     public static int select(int nfds, MemorySegment read, MemorySegment write, MemorySegment except,
                              MemorySegment timeval) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) SELECT.invokeExact(st, nfds, read, write, except, timeval);
+            rc = (long) SELECT.invokeExact(nfds, read, write, except, timeval);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        return result(rc, st, "select", nfds);
+        return (int) (rc == Syscall.INTERRUPTED ? rc : Syscall.check(rc, "select", nfds));
     }
 
     /**
@@ -77,23 +75,12 @@ public final class Select {
      */
     public static int pselect(int nfds, MemorySegment read, MemorySegment write, MemorySegment except,
                               MemorySegment timespec, MemorySegment sigmask) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) PSELECT.invokeExact(st, nfds, read, write, except, timespec, sigmask);
+            rc = (long) PSELECT.invokeExact(nfds, read, write, except, timespec, sigmask);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        return result(rc, st, "pselect", nfds);
-    }
-
-    private static int result(int rc, MemorySegment st, String call, int nfds) throws VpollException {
-        if (rc >= 0) {
-            return rc;
-        }
-        if (Syscall.errno(st) == Errno.EINTR) {
-            return -Errno.EINTR;
-        }
-        throw Syscall.error(call + "(nfds " + nfds + ")", st);
+        return (int) (rc == Syscall.INTERRUPTED ? rc : Syscall.check(rc, "pselect", nfds));
     }
 }

@@ -46,14 +46,14 @@ public final class Signals {
     /** sizeof(struct signalfd_siginfo). */
     public static final long SIGINFO_SIZE = 128;
 
-    private static final MethodHandle PTHREAD_SIGMASK = Syscall.handle("pthread_sigmask",
+    private static final MethodHandle PTHREAD_SIGMASK = Syscall.link("pthread_sigmask",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SIGNALFD = Syscall.handle("signalfd",
+    private static final MethodHandle SIGNALFD = Syscall.link("signalfd",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle TGKILL = Syscall.handle("tgkill",
+    private static final MethodHandle TGKILL = Syscall.link("tgkill",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle GETPID = Syscall.handle("getpid", FunctionDescriptor.of(JAVA_INT));
-    private static final MethodHandle GETTID = Syscall.handle("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPID = Syscall.link("getpid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETTID = Syscall.link("gettid", FunctionDescriptor.of(JAVA_INT));
 
     /** @return the kernel's 64-bit mask in {@code set} */
     public static long mask(MemorySegment set) {
@@ -71,50 +71,43 @@ public final class Signals {
      * only read the mask into {@code old} (which may also be NULL).
      */
     public static void pthreadSigmask(int how, MemorySegment set, MemorySegment old) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long error; // pthread functions return the error number and leave errno alone
         try {
-            rc = (int) PTHREAD_SIGMASK.invokeExact(st, how, set, old);
+            error = (long) PTHREAD_SIGMASK.invokeExact(how, set, old);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc != 0) {
-            throw new VpollException("pthread_sigmask(" + how + ")", rc, null);
-        }
+        Syscall.check(-error, "pthread_sigmask", how);
     }
 
     /** signalfd(2): a new descriptor ({@code fd} = -1) that reads the signals in {@code mask}. */
     public static int signalfd(int fd, MemorySegment mask, int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) SIGNALFD.invokeExact(st, fd, mask, flags);
+            rc = (long) SIGNALFD.invokeExact(fd, mask, flags);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("signalfd(" + fd + ", 0x" + Long.toHexString(mask(mask)) + ")", st);
+            throw Syscall.failure("signalfd(" + fd + ", " + Syscall.hex(mask(mask)) + ")", rc);
         }
-        return rc;
+        return (int) rc;
     }
 
     /** tgkill(2): sends {@code sig} to thread {@code tid} of this process. */
     public static void tgkill(int tid, int sig) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) TGKILL.invokeExact(st, getpid(), tid, sig);
+            rc = (long) TGKILL.invokeExact(getpid(), tid, sig);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error("tgkill(" + tid + ", " + sig + ")", st);
-        }
+        Syscall.check(rc, "tgkill", tid, sig);
     }
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact(Syscall.state());
+            return (int) (long) GETPID.invokeExact();
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
@@ -123,7 +116,7 @@ public final class Signals {
     /** @return the kernel thread id of the calling (platform or carrier) thread */
     public static int gettid() {
         try {
-            return (int) GETTID.invokeExact(Syscall.state());
+            return (int) (long) GETTID.invokeExact();
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }

@@ -1,14 +1,20 @@
 package org.jvpoll.syscall;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 
-import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 
 /**
@@ -57,127 +63,150 @@ public final class Sockets {
     public static final int SHUT_WR = 1;
     public static final int SHUT_RDWR = 2;
     public static final int INADDR_LOOPBACK = 0x7f000001;
-    public static final long SOCKADDR_IN_SIZE = 16;
+    /** struct sockaddr_in; the port and address are in network byte order. */
+    public static final StructLayout SOCKADDR_IN = MemoryLayout.structLayout(
+            JAVA_SHORT.withName("sin_family"),
+            JAVA_SHORT.withOrder(ByteOrder.BIG_ENDIAN).withName("sin_port"),
+            JAVA_INT.withOrder(ByteOrder.BIG_ENDIAN).withName("sin_addr"),
+            MemoryLayout.sequenceLayout(8, JAVA_BYTE).withName("sin_zero")).withName("sockaddr_in");
+    private static final VarHandle SIN_FAMILY = SOCKADDR_IN.varHandle(PathElement.groupElement("sin_family"));
+    private static final VarHandle SIN_PORT = SOCKADDR_IN.varHandle(PathElement.groupElement("sin_port"));
+    private static final VarHandle SIN_ADDR = SOCKADDR_IN.varHandle(PathElement.groupElement("sin_addr"));
+    public static final long SOCKADDR_IN_SIZE = SOCKADDR_IN.byteSize();
     public static final long MSGHDR_SIZE = 56;
     public static final long IOVEC_SIZE = 16;
 
-    private static final MethodHandle SOCKET = Syscall.handle("socket",
+    private static final MethodHandle SOCKET = Syscall.link("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = Syscall.handle("bind",
+    private static final MethodHandle BIND = Syscall.link("bind",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = Syscall.handle("listen",
+    private static final MethodHandle LISTEN = Syscall.link("listen",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CONNECT = Syscall.handle("connect",
+    private static final MethodHandle CONNECT = Syscall.link("connect",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = Syscall.handle("accept4",
+    private static final MethodHandle ACCEPT4 = Syscall.link("accept4",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKNAME = Syscall.handle("getsockname",
+    private static final MethodHandle GETSOCKNAME = Syscall.link("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle GETPEERNAME = Syscall.handle("getpeername",
+    private static final MethodHandle GETPEERNAME = Syscall.link("getpeername",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SETSOCKOPT = Syscall.handle("setsockopt",
+    private static final MethodHandle SETSOCKOPT = Syscall.link("setsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT = Syscall.handle("getsockopt",
+    private static final MethodHandle GETSOCKOPT = Syscall.link("getsockopt",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle SEND = Syscall.handle("send",
+    private static final MethodHandle SEND = Syscall.link("send",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle RECV = Syscall.handle("recv",
+    private static final MethodHandle RECV = Syscall.link("recv",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle RECVMSG = Syscall.handle("recvmsg",
+    private static final MethodHandle RECVMSG = Syscall.link("recvmsg",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = Syscall.handle("shutdown",
+    private static final MethodHandle SHUTDOWN = Syscall.link("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
 
     public static int socket(int domain, int type, int protocol) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) SOCKET.invokeExact(st, domain, type, protocol);
+            rc = (long) SOCKET.invokeExact(domain, type, protocol);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("socket(AF_INET, SOCK_STREAM)", st);
+            throw Syscall.failure("socket(" + domainName(domain) + ", " + typeName(type) + ", " + protocol + ")", rc);
         }
-        return rc;
+        return (int) rc;
+    }
+
+    /** @return the symbolic name of an address family, for messages */
+    static String domainName(int domain) {
+        return switch (domain) {
+            case AF_INET -> "AF_INET";
+            case UnixSockets.AF_UNIX -> "AF_UNIX";
+            default -> "domain " + domain;
+        };
+    }
+
+    /** @return the symbolic name of a socket type and its flags, for messages */
+    static String typeName(int type) {
+        int base = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+        StringBuilder sb = new StringBuilder(base == SOCK_STREAM ? "SOCK_STREAM" : "type " + base);
+        if ((type & SOCK_NONBLOCK) != 0) {
+            sb.append(" | SOCK_NONBLOCK");
+        }
+        if ((type & SOCK_CLOEXEC) != 0) {
+            sb.append(" | SOCK_CLOEXEC");
+        }
+        return sb.toString();
     }
 
     /** Fills a sockaddr_in for {@code address}:{@code port} (host order). */
     public static void sockaddrIn(MemorySegment sa, int address, int port) {
         sa.fill((byte) 0);
-        sa.set(java.lang.foreign.ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
-        sa.set(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 2, (short) port);
-        sa.set(JAVA_INT.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 4, address);
+        SIN_FAMILY.set(sa, 0L, (short) AF_INET);
+        SIN_PORT.set(sa, 0L, (short) port);
+        SIN_ADDR.set(sa, 0L, address);
     }
 
     /** @return the port (host order) of a sockaddr_in */
     public static int port(MemorySegment sa) {
-        return Short.toUnsignedInt(sa.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED
-                .withOrder(java.nio.ByteOrder.BIG_ENDIAN), 2));
+        return Short.toUnsignedInt((short) SIN_PORT.get(sa, 0L));
+    }
+
+    /** @return "a.b.c.d:port" of a sockaddr_in, for messages */
+    static String describe(MemorySegment sa) {
+        int a = (int) SIN_ADDR.get(sa, 0L);
+        return (a >>> 24) + "." + ((a >>> 16) & 0xff) + "." + ((a >>> 8) & 0xff) + "." + (a & 0xff) + ":" + port(sa);
     }
 
     public static void bind(int fd, MemorySegment sa) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) BIND.invokeExact(st, fd, sa, (int) SOCKADDR_IN_SIZE);
+            rc = (long) BIND.invokeExact(fd, sa, (int) SOCKADDR_IN_SIZE);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("bind(127.0.0.1)", st);
+            throw Syscall.failure("bind(" + fd + ", " + describe(sa) + ")", rc);
         }
     }
 
     public static void listen(int fd, int backlog) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) LISTEN.invokeExact(st, fd, backlog);
+            rc = (long) LISTEN.invokeExact(fd, backlog);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error("listen", st);
-        }
+        Syscall.check(rc, "listen", fd, backlog);
     }
 
-    /** Blocking connect(2), retried on EINTR. */
+    /** Blocking connect(2). */
     public static void connect(int fd, MemorySegment sa) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) CONNECT.invokeExact(st, fd, sa, (int) SOCKADDR_IN_SIZE);
+            rc = (long) CONNECT.invokeExact(fd, sa, (int) SOCKADDR_IN_SIZE);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("connect(127.0.0.1)", st);
+            throw Syscall.failure("connect(" + fd + ", " + describe(sa) + ")", rc);
         }
     }
 
-    /** accept4(2) filling {@code peer} (a sockaddr_in); @return the fd, or -EAGAIN */
+    /**
+     * accept4(2) filling {@code peer} (a sockaddr_in), retried on EINTR.
+     * @return the fd, or {@link Syscall#WOULD_BLOCK}
+     */
     public static int accept(int fd, MemorySegment peer, MemorySegment lenScratch, int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
+        long rc;
+        do {
             lenScratch.set(JAVA_INT, 0, (int) SOCKADDR_IN_SIZE);
-            int rc;
             try {
-                rc = (int) ACCEPT4.invokeExact(st, fd, peer, lenScratch, flags);
+                rc = (long) ACCEPT4.invokeExact(fd, peer, lenScratch, flags);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = Syscall.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return -Errno.EAGAIN;
-            }
-            if (errno != Errno.EINTR) {
-                throw Syscall.error("accept4", st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return (int) (rc == Syscall.WOULD_BLOCK ? rc : Syscall.check(rc, "accept4", fd));
     }
 
     public static void getsockname(int fd, MemorySegment sa, MemorySegment lenScratch) throws VpollException {
@@ -190,46 +219,33 @@ public final class Sockets {
 
     private static void nameCall(MethodHandle h, String name, int fd, MemorySegment sa, MemorySegment len)
             throws VpollException {
-        MemorySegment st = Syscall.state();
         len.set(JAVA_INT, 0, (int) SOCKADDR_IN_SIZE);
-        int rc;
+        long rc;
         try {
-            rc = (int) h.invokeExact(st, fd, sa, len);
+            rc = (long) h.invokeExact(fd, sa, len);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error(name, st);
-        }
+        Syscall.check(rc, name, fd);
     }
 
     /** setsockopt(2) with an int value held in {@code intScratch}. */
     public static void setInt(int fd, int level, int name, int value, MemorySegment intScratch, String what)
             throws VpollException {
         intScratch.set(JAVA_INT, 0, value);
-        MemorySegment st = Syscall.state();
-        int rc;
-        try {
-            rc = (int) SETSOCKOPT.invokeExact(st, fd, level, name, intScratch, 4);
-        } catch (Throwable t) {
-            throw Syscall.unexpected(t);
-        }
-        if (rc < 0) {
-            throw Syscall.error("setsockopt(" + what + ")", st);
-        }
+        setsockopt(fd, level, name, intScratch.asSlice(0, 4), what);
     }
 
     /** setsockopt(2) with a value already in {@code value} (which callers may share: it is only read). */
     public static void setsockopt(int fd, int level, int name, MemorySegment value, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) SETSOCKOPT.invokeExact(st, fd, level, name, value, (int) value.byteSize());
+            rc = (long) SETSOCKOPT.invokeExact(fd, level, name, value, (int) value.byteSize());
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("setsockopt(" + what + ")", st);
+            throw Syscall.failure("setsockopt(" + fd + ", " + what + ")", rc);
         }
     }
 
@@ -237,86 +253,58 @@ public final class Sockets {
     public static int getInt(int fd, int level, int name, MemorySegment scratch, String what) throws VpollException {
         MemorySegment len = scratch.asSlice(4, 4);
         len.set(JAVA_INT, 0, 4);
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) GETSOCKOPT.invokeExact(st, fd, level, name, scratch.asSlice(0, 4), len);
+            rc = (long) GETSOCKOPT.invokeExact(fd, level, name, scratch.asSlice(0, 4), len);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("getsockopt(" + what + ")", st);
+            throw Syscall.failure("getsockopt(" + fd + ", " + what + ")", rc);
         }
         return scratch.get(JAVA_INT, 0);
     }
 
-    /** send(2), retried on EINTR. @return bytes sent, or -EAGAIN */
+    /** send(2), retried on EINTR. @return bytes sent, or {@link Syscall#WOULD_BLOCK} */
     public static long send(int fd, MemorySegment buf, long len, int flags, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            long rc;
+        long rc;
+        do {
             try {
-                rc = (long) SEND.invokeExact(st, fd, buf, len, flags | MSG_NOSIGNAL);
+                rc = (long) SEND.invokeExact(fd, buf, len, flags | MSG_NOSIGNAL);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = Syscall.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return -Errno.EAGAIN;
-            }
-            if (errno != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return rc == Syscall.WOULD_BLOCK ? rc : Syscall.check(rc, what);
     }
 
-    /** recv(2), retried on EINTR. @return bytes received, or -EAGAIN / -EINVAL (no urgent data) */
+    /**
+     * recv(2), retried on EINTR. @return bytes received, or {@link Syscall#WOULD_BLOCK}
+     * @throws VpollException also EINVAL for MSG_OOB when no urgent byte is pending
+     */
     public static long recv(int fd, MemorySegment buf, long len, int flags, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            long rc;
+        long rc;
+        do {
             try {
-                rc = (long) RECV.invokeExact(st, fd, buf, len, flags);
+                rc = (long) RECV.invokeExact(fd, buf, len, flags);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = Syscall.errno(st);
-            if (errno == Errno.EAGAIN || errno == Errno.EINVAL) {
-                return -errno;
-            }
-            if (errno != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return rc == Syscall.WOULD_BLOCK ? rc : Syscall.check(rc, what);
     }
 
-    /** recvmsg(2) with a prepared msghdr. @return bytes, or -EAGAIN */
+    /** recvmsg(2) with a prepared msghdr, retried on EINTR. @return bytes, or {@link Syscall#WOULD_BLOCK} */
     public static long recvmsg(int fd, MemorySegment msghdr, int flags, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            long rc;
+        long rc;
+        do {
             try {
-                rc = (long) RECVMSG.invokeExact(st, fd, msghdr, flags);
+                rc = (long) RECVMSG.invokeExact(fd, msghdr, flags);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = Syscall.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return -Errno.EAGAIN;
-            }
-            if (errno != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return rc == Syscall.WOULD_BLOCK ? rc : Syscall.check(rc, what);
     }
 
     /** Fills a msghdr with one iovec and a control buffer. */
@@ -331,15 +319,14 @@ public final class Sockets {
     }
 
     public static void shutdown(int fd, int how) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) SHUTDOWN.invokeExact(st, fd, how);
+            rc = (long) SHUTDOWN.invokeExact(fd, how);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("shutdown(" + (how == SHUT_WR ? "SHUT_WR" : "SHUT_RDWR") + ")", st);
+            throw Syscall.failure("shutdown(" + fd + ", " + (how == SHUT_WR ? "SHUT_WR" : how == SHUT_RDWR ? "SHUT_RDWR" : how) + ")", rc);
         }
     }
 }

@@ -33,15 +33,15 @@ public final class Spawn {
 
     private static final long FILE_ACTIONS_SIZE = 256; // generous: glibc uses 80
 
-    private static final MethodHandle FA_INIT = Syscall.handle("posix_spawn_file_actions_init",
+    private static final MethodHandle FA_INIT = Syscall.link("posix_spawn_file_actions_init",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle FA_DUP2 = Syscall.handle("posix_spawn_file_actions_adddup2",
+    private static final MethodHandle FA_DUP2 = Syscall.link("posix_spawn_file_actions_adddup2",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
-    private static final MethodHandle FA_DESTROY = Syscall.handle("posix_spawn_file_actions_destroy",
+    private static final MethodHandle FA_DESTROY = Syscall.link("posix_spawn_file_actions_destroy",
             FunctionDescriptor.of(JAVA_INT, ADDRESS));
-    private static final MethodHandle SPAWNP = Syscall.handle("posix_spawnp",
+    private static final MethodHandle SPAWNP = Syscall.link("posix_spawnp",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
-    private static final MethodHandle WAITPID = Syscall.handle("waitpid",
+    private static final MethodHandle WAITPID = Syscall.link("waitpid",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
 
     /**
@@ -55,19 +55,20 @@ public final class Spawn {
             MemorySegment argvArray = strings(arena, argv);
             MemorySegment envArray = strings(arena, env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList());
             MemorySegment pid = arena.allocate(JAVA_INT);
-            MemorySegment st = Syscall.state();
+            // posix_spawn functions return the error number and leave errno alone
             try {
-                check("posix_spawn_file_actions_init", (int) FA_INIT.invokeExact(st, fa));
+                Syscall.check(-(long) FA_INIT.invokeExact(fa), "posix_spawn_file_actions_init");
                 try {
-                    check("posix_spawn_file_actions_adddup2", (int) FA_DUP2.invokeExact(st, fa, passFd, asFd));
-                    int rc = (int) SPAWNP.invokeExact(st, pid, arena.allocateFrom(argv.get(0)), fa,
+                    Syscall.check(-(long) FA_DUP2.invokeExact(fa, passFd, asFd),
+                            "posix_spawn_file_actions_adddup2", passFd, asFd);
+                    long rc = (long) SPAWNP.invokeExact(pid, arena.allocateFrom(argv.get(0)), fa,
                             MemorySegment.NULL, argvArray, envArray);
                     if (rc != 0) {
-                        throw new VpollException("posix_spawnp(" + argv.get(0) + ")", rc,
+                        throw new VpollException("posix_spawnp(" + argv.get(0) + ")", (int) rc,
                                 rc == Errno.ENOENT ? argv.get(0) + " is not installed (not found on PATH)" : null);
                     }
                 } finally {
-                    int ignored = (int) FA_DESTROY.invokeExact(st, fa);
+                    long ignored = (long) FA_DESTROY.invokeExact(fa); // cannot fail on an initialized object
                 }
             } catch (VpollException e) {
                 throw e;
@@ -75,12 +76,6 @@ public final class Spawn {
                 throw Syscall.unexpected(t);
             }
             return pid.get(JAVA_INT, 0);
-        }
-    }
-
-    private static void check(String call, int rc) throws VpollException {
-        if (rc != 0) {
-            throw new VpollException(call, rc, null);
         }
     }
 
@@ -97,21 +92,16 @@ public final class Spawn {
     public static int waitFor(int pid) throws VpollException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment status = arena.allocate(JAVA_INT);
-            MemorySegment st = Syscall.state();
-            for (;;) {
-                int rc;
+            long rc;
+            do {
                 try {
-                    rc = (int) WAITPID.invokeExact(st, pid, status, 0);
+                    rc = (long) WAITPID.invokeExact(pid, status, 0);
                 } catch (Throwable t) {
                     throw Syscall.unexpected(t);
                 }
-                if (rc == pid) {
-                    return status.get(JAVA_INT, 0);
-                }
-                if (rc < 0 && Syscall.errno(st) != Errno.EINTR) {
-                    throw Syscall.error("waitpid(" + pid + ")", st);
-                }
-            }
+            } while (rc == Syscall.INTERRUPTED);
+            Syscall.check(rc, "waitpid", pid);
+            return status.get(JAVA_INT, 0);
         }
     }
 

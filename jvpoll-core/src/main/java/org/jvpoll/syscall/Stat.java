@@ -43,7 +43,7 @@ public final class Stat {
     /** A file's identity: two descriptors with equal identities refer to the same file. */
     public record FileId(long dev, long ino) {}
 
-    private static final MethodHandle STATX = Syscall.handle("statx",
+    private static final MethodHandle STATX = Syscall.link("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final ThreadLocal<MemorySegment> BUF =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATX_SIZE, 8));
@@ -54,19 +54,18 @@ public final class Stat {
      *         (EBADF)
      */
     public static FileId identity(int fd) throws VpollException {
-        MemorySegment st = Syscall.state();
         MemorySegment buf = BUF.get();
-        int rc;
+        long rc;
         try {
-            rc = (int) STATX.invokeExact(st, fd, EMPTY, AT_EMPTY_PATH, STATX_INO, buf);
+            rc = (long) STATX.invokeExact(fd, EMPTY, AT_EMPTY_PATH, STATX_INO, buf);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
+        if (rc == -Errno.EBADF) {
+            return null;
+        }
         if (rc < 0) {
-            if (Syscall.errno(st) == Errno.EBADF) {
-                return null;
-            }
-            throw Syscall.error("statx(" + fd + ", AT_EMPTY_PATH)", st);
+            throw Syscall.failure("statx(" + fd + ", AT_EMPTY_PATH)", rc);
         }
         long dev = ((long) buf.get(JAVA_INT, STX_DEV_MAJOR) << 32) | (buf.get(JAVA_INT, STX_DEV_MINOR) & 0xffffffffL);
         return new FileId(dev, buf.get(JAVA_LONG, STX_INO));

@@ -26,23 +26,19 @@ public final class TimerFd {
     public static final int TFD_CLOEXEC = Unistd.O_CLOEXEC;
     public static final int TFD_NONBLOCK = Unistd.O_NONBLOCK;
 
-    private static final MethodHandle CREATE = Syscall.handle("timerfd_create",
+    private static final MethodHandle CREATE = Syscall.link("timerfd_create",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle SETTIME = Syscall.handle("timerfd_settime",
+    private static final MethodHandle SETTIME = Syscall.link("timerfd_settime",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
 
     public static int create(int clockId, int flags) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) CREATE.invokeExact(st, clockId, flags);
+            rc = (long) CREATE.invokeExact(clockId, flags);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error("timerfd_create(" + clockId + ")", st);
-        }
-        return rc;
+        return (int) Syscall.check(rc, "timerfd_create", clockId, flags);
     }
 
     /** Arms a one-shot relative timer that expires after {@code nanos} (0 disarms it). */
@@ -50,16 +46,13 @@ public final class TimerFd {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment spec = arena.allocate(2 * Timespec.SIZE);
             Timespec.setTimespec(spec.asSlice(Timespec.SIZE, Timespec.SIZE), nanos);
-            MemorySegment st = Syscall.state();
-            int rc;
+            long rc;
             try {
-                rc = (int) SETTIME.invokeExact(st, fd, 0, spec, MemorySegment.NULL);
+                rc = (long) SETTIME.invokeExact(fd, 0, spec, MemorySegment.NULL);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc < 0) {
-                throw Syscall.error("timerfd_settime(" + fd + ")", st);
-            }
+            Syscall.check(rc, "timerfd_settime", fd);
         }
     }
 }

@@ -8,7 +8,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
-import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 
 /**
@@ -36,17 +35,17 @@ public final class Unistd {
     public static final int F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
 
-    private static final MethodHandle CLOSE = Syscall.handle("close",
+    private static final MethodHandle CLOSE = Syscall.link("close",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle READ = Syscall.handle("read",
+    private static final MethodHandle READ = Syscall.link("read",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = Syscall.handle("write",
+    private static final MethodHandle WRITE = Syscall.link("write",
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle OPEN = Syscall.variadic("open",
+    private static final MethodHandle OPEN = Syscall.linkVariadic("open",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle FCNTL = Syscall.variadic("fcntl",
+    private static final MethodHandle FCNTL = Syscall.linkVariadic("fcntl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT), 2);
-    private static final MethodHandle DUP = Syscall.handle("dup",
+    private static final MethodHandle DUP = Syscall.link("dup",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT));
 
     /**
@@ -54,15 +53,14 @@ public final class Unistd {
      * not retried (a retry could close a number another thread has just reused).
      */
     public static void close(int fd) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) CLOSE.invokeExact(st, fd);
+            rc = (long) CLOSE.invokeExact(fd);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0 && Syscall.errno(st) != Errno.EINTR) {
-            throw Syscall.error("close(" + fd + ")", st);
+        if (rc != Syscall.INTERRUPTED) {
+            Syscall.check(rc, "close", fd);
         }
     }
 
@@ -76,98 +74,70 @@ public final class Unistd {
         }
     }
 
-    /** read(2), retried on EINTR. @return bytes read, or -EAGAIN if non-blocking and empty */
+    /**
+     * read(2), retried on EINTR.
+     * @return bytes read, or {@link Syscall#WOULD_BLOCK} if non-blocking and empty
+     */
     public static long read(int fd, MemorySegment buf, long count, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            long rc;
+        long rc;
+        do {
             try {
-                rc = (long) READ.invokeExact(st, fd, buf, count);
+                rc = (long) READ.invokeExact(fd, buf, count);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = Syscall.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return -Errno.EAGAIN;
-            }
-            if (errno != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return rc == Syscall.WOULD_BLOCK ? rc : Syscall.check(rc, what);
     }
 
-    /** write(2), retried on EINTR. @return bytes written, or -EAGAIN if non-blocking and full */
+    /**
+     * write(2), retried on EINTR.
+     * @return bytes written, or {@link Syscall#WOULD_BLOCK} if non-blocking and full
+     */
     public static long write(int fd, MemorySegment buf, long count, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            long rc;
+        long rc;
+        do {
             try {
-                rc = (long) WRITE.invokeExact(st, fd, buf, count);
+                rc = (long) WRITE.invokeExact(fd, buf, count);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            int errno = Syscall.errno(st);
-            if (errno == Errno.EAGAIN) {
-                return -Errno.EAGAIN;
-            }
-            if (errno != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return rc == Syscall.WOULD_BLOCK ? rc : Syscall.check(rc, what);
     }
 
     /** open(2) of a NUL-terminated path, retried on EINTR. */
     public static int open(MemorySegment path, int flags, String what) throws VpollException {
-        MemorySegment st = Syscall.state();
-        for (;;) {
-            int rc;
+        long rc;
+        do {
             try {
-                rc = (int) OPEN.invokeExact(st, path, flags, 0);
+                rc = (long) OPEN.invokeExact(path, flags, 0);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (rc >= 0) {
-                return rc;
-            }
-            if (Syscall.errno(st) != Errno.EINTR) {
-                throw Syscall.error(what, st);
-            }
-        }
+        } while (rc == Syscall.INTERRUPTED);
+        return (int) Syscall.check(rc, what);
     }
 
     /** fcntl(2) with an int argument. */
     public static int fcntl(int fd, int cmd, int arg) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) FCNTL.invokeExact(st, fd, cmd, arg);
+            rc = (long) FCNTL.invokeExact(fd, cmd, arg);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error("fcntl(" + fd + ", " + cmd + ")", st);
-        }
-        return rc;
+        return (int) Syscall.check(rc, "fcntl", fd, cmd);
     }
 
     /** dup(2): a new descriptor for the same open file description. */
     public static int dup(int fd) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) DUP.invokeExact(st, fd);
+            rc = (long) DUP.invokeExact(fd);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (rc < 0) {
-            throw Syscall.error("dup(" + fd + ")", st);
-        }
-        return rc;
+        return (int) Syscall.check(rc, "dup", fd);
     }
 }

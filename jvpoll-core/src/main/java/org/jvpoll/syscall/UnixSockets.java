@@ -33,23 +33,14 @@ public final class UnixSockets {
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
     private static final long CMSG_HEADER = 16;
 
-    private static final MethodHandle SOCKETPAIR = Syscall.handle("socketpair",
+    private static final MethodHandle SOCKETPAIR = Syscall.link("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
 
     /** @return the two ends of a close-on-exec AF_UNIX stream socket pair */
     public static int[] socketpair() throws VpollException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment sv = arena.allocate(JAVA_INT, 2);
-            MemorySegment st = Syscall.state();
-            int rc;
-            try {
-                rc = (int) SOCKETPAIR.invokeExact(st, AF_UNIX, Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC, 0, sv);
-            } catch (Throwable t) {
-                throw Syscall.unexpected(t);
-            }
-            if (rc < 0) {
-                throw Syscall.error("socketpair(AF_UNIX)", st);
-            }
+            socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC, sv);
             return new int[] {sv.getAtIndex(JAVA_INT, 0), sv.getAtIndex(JAVA_INT, 1)};
         }
     }
@@ -60,15 +51,14 @@ public final class UnixSockets {
      * @param typeFlags SOCK_STREAM or another type, or'ed with SOCK_CLOEXEC / SOCK_NONBLOCK
      */
     public static void socketpair(int typeFlags, MemorySegment sv) throws VpollException {
-        MemorySegment st = Syscall.state();
-        int rc;
+        long rc;
         try {
-            rc = (int) SOCKETPAIR.invokeExact(st, AF_UNIX, typeFlags, 0, sv);
+            rc = (long) SOCKETPAIR.invokeExact(AF_UNIX, typeFlags, 0, sv);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
         if (rc < 0) {
-            throw Syscall.error("socketpair(AF_UNIX, SOCK_STREAM)", st);
+            throw Syscall.failure("socketpair(AF_UNIX, " + Sockets.typeName(typeFlags) + ")", rc);
         }
     }
 
