@@ -1,8 +1,6 @@
 package org.jvpoll.park;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -19,6 +17,7 @@ import org.jvpoll.backend.VpollFile;
 import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.syscall.WaitLoop;
 
 /**
  * Waiting for events on one descriptor: parked through the {@link Poller} on a virtual thread,
@@ -39,7 +38,7 @@ public final class FdAwait {
     /** Reported whether asked for or not, as poll(2) does. */
     private static final int ALWAYS = Events.ERR | Events.HUP;
     /** "Wait forever". */
-    public static final long INFINITE = -1;
+    public static final long INFINITE = WaitLoop.INFINITE;
     private static final long MAX_SECONDS = Long.MAX_VALUE / 2 / 1_000_000_000L;
 
     /**
@@ -168,45 +167,15 @@ public final class FdAwait {
             file.addCloseWaker(wake);
         }
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                if (file != null && !file.isOpen()) {
-                    throw new ClosedChannelException();
-                }
-                int ms = millis(nanos);
-                int revents = p.poll(fd, events, wake == null ? -1 : wake.fd, ms);
-                if (revents == PollMemory.WOKEN) {
-                    continue; // the loop's isOpen check decides
-                }
-                if (revents > 0) {
-                    if ((revents & Events.NVAL) != 0) {
-                        throw new VpollException("poll(fd " + fd + ")", Errno.EBADF, "fd " + fd + " is not open");
-                    }
-                    return revents & (events | ALWAYS);
-                }
-                // timeout, EINTR, or a timeout capped at Integer.MAX_VALUE ms: wait for what is left
-                if (revents == 0 && ms != Integer.MAX_VALUE && ms >= 0) {
-                    return 0;
-                }
-                if (nanos >= 0 && (nanos = Math.max(0, deadline - System.nanoTime())) == 0) {
-                    return 0;
-                }
-            }
+            p.start(fd, events, wake == null ? -1 : wake.fd, file);
+            return WaitLoop.run(nanos, true, p);
         } finally {
+            p.start(-1, 0, -1, null); // keeps no file reachable from the thread
             if (wake != null) {
                 file.removeCloseWaker(wake);
                 wake.close();
             }
         }
-    }
-
-    /** Nanoseconds as poll(2) milliseconds: -1 forever, rounded up, capped. */
-    static int millis(long nanos) {
-        if (nanos < 0) {
-            return -1;
-        }
-        long ms = nanos / 1_000_000L + (nanos % 1_000_000L == 0 ? 0 : 1);
-        return (int) Math.min(ms, Integer.MAX_VALUE);
     }
 
     private static final MemorySegment ONE = Arena.global().allocate(JAVA_LONG);
@@ -230,7 +199,7 @@ public final class FdAwait {
         public synchronized void run() {
             if (!closed) {
                 try {
-                    Unistd.write(fd, ONE, 8, "write(await wakeup eventfd)"); // -EAGAIN: already pending
+                    Unistd.write(fd, ONE, 8, "write(await wakeup eventfd)"); // WOULD_BLOCK: already pending
                 } catch (VpollException ignored) {
                     // cannot happen on a live eventfd; the waiter still has its timeout
                 }
@@ -243,37 +212,51 @@ public final class FdAwait {
         }
     }
 
-    /** A platform thread's pollfd array, reused by its awaits. */
-    private static final class PollMemory {
-        static final int WOKEN = -2;
-
-        private final MemorySegment fds = Arena.ofAuto().allocate(Poll.POLLFD.byteSize() * 2, 8);
+    /** A platform thread's pollfd array and one await's inputs, reused by its awaits. */
+    private static final class PollMemory implements WaitLoop.Attempt {
+        private final MemorySegment fds = Arena.ofAuto().allocate(Poll.POLLFD_SIZE * 2, 8);
         private final MemorySegment drain = Arena.ofAuto().allocate(JAVA_LONG);
+        private int fd;
+        private int events;
+        /** The close-wake eventfd, -1 if none. */
+        private int wakeFd;
+        private VpollFile file;
 
-        /** @return revents of {@code fd}, 0 on timeout, -EINTR, or {@link #WOKEN}; wakeFd -1: none */
-        int poll(int fd, int events, int wakeFd, int ms) throws VpollException {
-            fds.set(JAVA_INT, 0, fd);
-            fds.set(JAVA_SHORT, 4, (short) events);
-            fds.set(JAVA_SHORT, 6, (short) 0);
+        void start(int fd, int events, int wakeFd, VpollFile file) {
+            this.fd = fd;
+            this.events = events;
+            this.wakeFd = wakeFd;
+            this.file = file;
+        }
+
+        /** @return the awaited events, 0 on timeout, or as {@link WaitLoop.Attempt} says */
+        @Override
+        public int attempt(long nanos) throws IOException {
+            if (file != null && !file.isOpen()) {
+                throw new ClosedChannelException();
+            }
+            int ms = WaitLoop.millis(nanos);
+            Poll.set(fds, 0, fd, events);
             long n = 1;
             if (wakeFd >= 0) {
-                fds.set(JAVA_INT, 8, wakeFd);
-                fds.set(JAVA_SHORT, 12, (short) Events.IN);
-                fds.set(JAVA_SHORT, 14, (short) 0);
+                Poll.set(fds, 1, wakeFd, Events.IN);
                 n = 2;
             }
             int rc = Poll.poll(fds, n, ms);
             if (rc <= 0) {
-                return rc;
+                return WaitLoop.afterMillis(rc, ms);
             }
-            int revents = Short.toUnsignedInt(fds.get(JAVA_SHORT, 6));
-            if (wakeFd >= 0 && fds.get(JAVA_SHORT, 14) != 0) {
+            int revents = Poll.revents(fds, 0);
+            if (wakeFd >= 0 && Poll.revents(fds, 1) != 0) {
                 Unistd.read(wakeFd, drain, 8, "read(await wakeup eventfd)");
                 if (revents == 0) {
-                    return WOKEN;
+                    return WaitLoop.AGAIN; // a close: the next attempt's isOpen check throws
                 }
             }
-            return revents;
+            if ((revents & Events.NVAL) != 0) {
+                throw new VpollException("poll(fd " + fd + ")", Errno.EBADF, "fd " + fd + " is not open");
+            }
+            return revents & (events | ALWAYS);
         }
     }
 }

@@ -12,7 +12,9 @@ import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.park.FdAwait;
 import org.jvpoll.syscall.Epoll;
+import org.jvpoll.syscall.Syscall;
 import org.jvpoll.syscall.Timespec;
+import org.jvpoll.syscall.WaitLoop;
 
 /**
  * An epoll instance ({@code epoll_create1(EPOLL_CLOEXEC)}) over any descriptors, with a user
@@ -86,6 +88,12 @@ public final class EpollSet<A> implements AutoCloseable {
     private final MemorySegment eventBuffer;
     private final MemorySegment ctlScratch;
     private final MemorySegment time;
+    /** The waits' attempts, made once: a wait must not allocate. */
+    private final WaitLoop.Attempt waitAttempt = this::waitOnce;
+    private final WaitLoop.Attempt parkedAttempt = this::parkedOnce;
+    private final WaitLoop.Attempt pwait2Attempt = this::pwait2Once;
+    /** epoll_pwait2's signal mask for the wait in progress (NULL: the thread's mask stays). */
+    private MemorySegment waitMask = MemorySegment.NULL;
     private final ReadyEvents<A> ready;
 
     /** Guards the registration table and ctlScratch. */
@@ -300,21 +308,15 @@ public final class EpollSet<A> implements AutoCloseable {
         }
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                int ms = Timeouts.millis(nanos);
-                int rc = Epoll.wait(epfd, eventBuffer, maxEvents, ms);
-                if (rc > 0 || (rc == 0 && ms != Integer.MAX_VALUE)) {
-                    return collect(rc);
-                }
-                // EINTR, or a timeout capped at Integer.MAX_VALUE ms ran out: wait for what is left
-                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
-                    return collect(0);
-                }
-            }
+            return collect(WaitLoop.run(nanos, true, waitAttempt));
         } finally {
             core.endWait();
         }
+    }
+
+    private int waitOnce(long nanos) throws IOException {
+        int ms = WaitLoop.millis(nanos);
+        return WaitLoop.afterMillis(Epoll.wait(epfd, eventBuffer, maxEvents, ms), ms);
     }
 
     /**
@@ -326,22 +328,19 @@ public final class EpollSet<A> implements AutoCloseable {
     private ReadyEvents<A> awaitParked(long nanos) throws IOException {
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                int rc = Epoll.wait(epfd, eventBuffer, maxEvents, 0);
-                if (rc > 0) {
-                    return collect(rc);
-                }
-                long left = nanos < 0 ? Timeouts.INFINITE : Timeouts.remaining(deadline);
-                if (left == 0) {
-                    return collect(0);
-                }
-                // not interruptible: as on a platform thread, an interrupt does not end a set's wait
-                FdAwait.await(epfd, Events.IN, left, null, false);
-            }
+            int rc = Epoll.wait(epfd, eventBuffer, maxEvents, 0);
+            return collect(rc > 0 ? rc : WaitLoop.run(nanos, true, parkedAttempt));
         } finally {
             core.endWait();
         }
+    }
+
+    /** Parks for up to {@code nanos}, then looks again. */
+    private int parkedOnce(long nanos) throws IOException {
+        // not interruptible: as on a platform thread, an interrupt does not end a set's wait
+        FdAwait.await(epfd, Events.IN, nanos, null, false);
+        int rc = Epoll.wait(epfd, eventBuffer, maxEvents, 0);
+        return rc > 0 ? rc : WaitLoop.AGAIN;
     }
 
     /**
@@ -356,31 +355,28 @@ public final class EpollSet<A> implements AutoCloseable {
      */
     public ReadyEvents<A> await(Duration timeout, SignalSet mask) throws IOException {
         long nanos = Timeouts.nanos(timeout);
-        MemorySegment sigmask = mask == null ? MemorySegment.NULL : mask.segment();
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                MemorySegment ts = MemorySegment.NULL;
-                if (nanos >= 0) {
-                    Timespec.setTimespec(time, nanos);
-                    ts = time;
-                }
-                int rc = Epoll.pwait2(epfd, eventBuffer, maxEvents, ts, sigmask);
-                if (rc != -Errno.EINTR) {
-                    return collect(rc);
-                }
-                if (mask != null) {
-                    collect(0);
-                    throw new SignalInterruptedException("epoll_pwait2");
-                }
-                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
-                    return collect(0);
-                }
+            waitMask = mask == null ? MemorySegment.NULL : mask.segment();
+            int rc = WaitLoop.run(nanos, mask == null, pwait2Attempt);
+            if (rc == Syscall.INTERRUPTED) {
+                collect(0);
+                throw new SignalInterruptedException("epoll_pwait2");
             }
+            return collect(rc);
         } finally {
+            waitMask = MemorySegment.NULL;
             core.endWait();
         }
+    }
+
+    private int pwait2Once(long nanos) throws IOException {
+        MemorySegment ts = MemorySegment.NULL;
+        if (nanos >= 0) {
+            Timespec.setTimespec(time, nanos);
+            ts = time;
+        }
+        return Epoll.pwait2(epfd, eventBuffer, maxEvents, ts, waitMask);
     }
 
     /**

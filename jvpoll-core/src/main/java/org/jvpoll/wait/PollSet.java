@@ -1,8 +1,5 @@
 package org.jvpoll.wait;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
-
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
@@ -10,13 +7,14 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
 
-import org.jvpoll.Errno;
 import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.park.Offload;
 import org.jvpoll.syscall.Poll;
+import org.jvpoll.syscall.Syscall;
 import org.jvpoll.syscall.Timespec;
+import org.jvpoll.syscall.WaitLoop;
 
 /**
  * The kernel's {@code poll(2)} and {@code ppoll(2)} over any descriptors: vpoll fds, sockets,
@@ -65,7 +63,7 @@ import org.jvpoll.syscall.Timespec;
  * {@link #size} keep answering with the last state.
  */
 public final class PollSet implements AutoCloseable {
-    private static final long POLLFD_SIZE = Poll.POLLFD.byteSize();
+    private static final long POLLFD_SIZE = Poll.POLLFD_SIZE;
 
     private final WaitCore core;
     private final MemorySegment timespec;
@@ -78,6 +76,11 @@ public final class PollSet implements AutoCloseable {
     private final BitSet free = new BitSet();
     private int limit;
     private boolean wokenUp;
+    /** The waits' attempts, made once: a wait must not allocate. */
+    private final WaitLoop.Attempt pollAttempt = this::pollOnce;
+    private final WaitLoop.Attempt ppollAttempt = this::ppollOnce;
+    /** ppoll's signal mask for the wait in progress (NULL: the thread's mask stays). */
+    private MemorySegment waitMask = MemorySegment.NULL;
 
     /**
      * @param initialCapacity entries to reserve; the set grows past it as needed
@@ -208,24 +211,18 @@ public final class PollSet implements AutoCloseable {
      */
     public int poll(Duration timeout) throws IOException {
         long nanos = Timeouts.nanos(timeout);
-        boolean virtual = Thread.currentThread().isVirtual();
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                int ms = Timeouts.millis(nanos);
-                int rc = virtual && ms != 0 ? pollUnpinned(ms) : Poll.poll(fds, limit + 1L, ms);
-                if (rc > 0 || (rc == 0 && ms != Integer.MAX_VALUE)) {
-                    return collect(rc);
-                }
-                // EINTR, or a timeout capped at Integer.MAX_VALUE ms ran out: wait for what is left
-                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
-                    return collect(0);
-                }
-            }
+            return collect(WaitLoop.run(nanos, true, pollAttempt));
         } finally {
             core.endWait();
         }
+    }
+
+    private int pollOnce(long nanos) throws IOException {
+        int ms = WaitLoop.millis(nanos);
+        int rc = Thread.currentThread().isVirtual() && ms != 0 ? pollUnpinned(ms) : Poll.poll(fds, limit + 1L, ms);
+        return WaitLoop.afterMillis(rc, ms);
     }
 
     /**
@@ -260,31 +257,28 @@ public final class PollSet implements AutoCloseable {
      */
     public int ppoll(Duration timeout, SignalSet mask) throws IOException {
         long nanos = Timeouts.nanos(timeout);
-        MemorySegment sigmask = mask == null ? MemorySegment.NULL : mask.segment();
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                MemorySegment ts = MemorySegment.NULL;
-                if (nanos >= 0) {
-                    Timespec.setTimespec(timespec, nanos);
-                    ts = timespec;
-                }
-                int rc = Poll.ppoll(fds, limit + 1L, ts, sigmask);
-                if (rc != -Errno.EINTR) {
-                    return collect(rc);
-                }
-                if (mask != null) {
-                    collect(0);
-                    throw new SignalInterruptedException("ppoll");
-                }
-                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
-                    return collect(0);
-                }
+            waitMask = mask == null ? MemorySegment.NULL : mask.segment();
+            int rc = WaitLoop.run(nanos, mask == null, ppollAttempt);
+            if (rc == Syscall.INTERRUPTED) {
+                collect(0);
+                throw new SignalInterruptedException("ppoll");
             }
+            return collect(rc);
         } finally {
+            waitMask = MemorySegment.NULL;
             core.endWait();
         }
+    }
+
+    private int ppollOnce(long nanos) throws IOException {
+        MemorySegment ts = MemorySegment.NULL;
+        if (nanos >= 0) {
+            Timespec.setTimespec(timespec, nanos);
+            ts = timespec;
+        }
+        return Poll.ppoll(fds, limit + 1L, ts, waitMask);
     }
 
     /**
@@ -344,22 +338,19 @@ public final class PollSet implements AutoCloseable {
     private int collect(int rc) throws VpollException {
         int ready = rc;
         wokenUp = false;
-        if (rc > 0 && fds.get(JAVA_SHORT, 6) != 0) {
+        if (rc > 0 && Poll.revents(fds, 0) != 0) {
             ready--;
             wokenUp = true;
             core.drain();
         }
         for (int i = 0; i < limit; i++) {
-            userRevents[i] = rc > 0 ? Short.toUnsignedInt(fds.get(JAVA_SHORT, (i + 1) * POLLFD_SIZE + 6)) : 0;
+            userRevents[i] = rc > 0 ? Poll.revents(fds, i + 1) : 0;
         }
         return ready;
     }
 
     private void writeEntry(int entry, int fd, int events) {
-        long base = entry * POLLFD_SIZE;
-        fds.set(JAVA_INT, base, fd);
-        fds.set(JAVA_SHORT, base + 4, (short) events);
-        fds.set(JAVA_SHORT, base + 6, (short) 0);
+        Poll.set(fds, entry, fd, events);
     }
 
     private void ensureCapacity(int entries) {

@@ -5,12 +5,13 @@ import java.lang.foreign.MemorySegment;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 
-import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.park.Offload;
 import org.jvpoll.syscall.Select;
+import org.jvpoll.syscall.Syscall;
 import org.jvpoll.syscall.Timespec;
+import org.jvpoll.syscall.WaitLoop;
 
 /**
  * The kernel's {@code select(2)} and {@code pselect(2)} over any descriptors below
@@ -40,6 +41,11 @@ import org.jvpoll.syscall.Timespec;
 public final class SelectSet implements AutoCloseable {
     private final WaitCore core;
     private final MemorySegment time;
+    /** The waits' attempts, made once: a wait must not allocate. */
+    private final WaitLoop.Attempt selectAttempt = this::selectOnce;
+    private final WaitLoop.Attempt pselectAttempt = this::pselectOnce;
+    /** pselect's signal mask for the wait in progress (NULL: the thread's mask stays). */
+    private MemorySegment waitMask = MemorySegment.NULL;
     private final FdSet readInterest = new FdSet();
     private final FdSet writeInterest = new FdSet();
     private final FdSet exceptInterest = new FdSet();
@@ -126,29 +132,23 @@ public final class SelectSet implements AutoCloseable {
      */
     public int select(Duration timeout) throws IOException {
         long nanos = Timeouts.nanos(timeout);
-        boolean virtual = Thread.currentThread().isVirtual();
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                MemorySegment tv = MemorySegment.NULL;
-                if (nanos >= 0) {
-                    Timespec.setTimeval(time, nanos);
-                    tv = time;
-                }
-                prepareResult();
-                int rc = virtual && nanos != 0 ? selectUnpinned(nanos, tv)
-                        : Select.select(highest + 1, readReady.segment(), writeReady.segment(), exceptReady.segment(), tv);
-                if (rc != -Errno.EINTR) {
-                    return collect(rc);
-                }
-                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
-                    return collect(0);
-                }
-            }
+            return collect(WaitLoop.run(nanos, true, selectAttempt));
         } finally {
             core.endWait();
         }
+    }
+
+    private int selectOnce(long nanos) throws IOException {
+        MemorySegment tv = MemorySegment.NULL;
+        if (nanos >= 0) {
+            Timespec.setTimeval(time, nanos);
+            tv = time;
+        }
+        prepareResult();
+        return Thread.currentThread().isVirtual() && nanos != 0 ? selectUnpinned(nanos, tv)
+                : Select.select(highest + 1, readReady.segment(), writeReady.segment(), exceptReady.segment(), tv);
     }
 
     /**
@@ -184,33 +184,29 @@ public final class SelectSet implements AutoCloseable {
      */
     public int pselect(Duration timeout, SignalSet mask) throws IOException {
         long nanos = Timeouts.nanos(timeout);
-        MemorySegment sigmask = mask == null ? MemorySegment.NULL : mask.segment();
         core.beginWait();
         try {
-            long deadline = System.nanoTime() + nanos;
-            for (;;) {
-                MemorySegment ts = MemorySegment.NULL;
-                if (nanos >= 0) {
-                    Timespec.setTimespec(time, nanos);
-                    ts = time;
-                }
-                prepareResult();
-                int rc = Select.pselect(highest + 1, readReady.segment(), writeReady.segment(),
-                        exceptReady.segment(), ts, sigmask);
-                if (rc != -Errno.EINTR) {
-                    return collect(rc);
-                }
-                if (mask != null) {
-                    collect(0);
-                    throw new SignalInterruptedException("pselect");
-                }
-                if (nanos >= 0 && (nanos = Timeouts.remaining(deadline)) == 0) {
-                    return collect(0);
-                }
+            waitMask = mask == null ? MemorySegment.NULL : mask.segment();
+            int rc = WaitLoop.run(nanos, mask == null, pselectAttempt);
+            if (rc == Syscall.INTERRUPTED) {
+                collect(0);
+                throw new SignalInterruptedException("pselect");
             }
+            return collect(rc);
         } finally {
+            waitMask = MemorySegment.NULL;
             core.endWait();
         }
+    }
+
+    private int pselectOnce(long nanos) throws IOException {
+        MemorySegment ts = MemorySegment.NULL;
+        if (nanos >= 0) {
+            Timespec.setTimespec(time, nanos);
+            ts = time;
+        }
+        prepareResult();
+        return Select.pselect(highest + 1, readReady.segment(), writeReady.segment(), exceptReady.segment(), ts, waitMask);
     }
 
     /** Makes the wait in progress (or the next) return; any thread; a no-op once closed. */

@@ -113,7 +113,7 @@ final class WaitCore {
             return;
         }
         try {
-            Unistd.write(wakeFd, one, 8, writeCall); // -EAGAIN: already pending
+            Unistd.write(wakeFd, one, 8, writeCall); // WOULD_BLOCK: already pending
         } finally {
             handle.release();
         }
