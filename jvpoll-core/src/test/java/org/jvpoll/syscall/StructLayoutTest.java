@@ -1,0 +1,158 @@
+package org.jvpoll.syscall;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.lang.foreign.MemoryLayout.PathElement;
+import java.lang.foreign.StructLayout;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.jvpoll.Errno;
+
+/**
+ * The layer's struct layouts and the Errno table against this machine's C compiler: a small C
+ * program prints sizeof/offsetof and every errno macro, and the Java definitions must agree.
+ * Skipped, with the reason printed, where no C compiler is installed.
+ */
+class StructLayoutTest {
+    private static final Map<String, Long> C = new HashMap<>();
+
+    @BeforeAll
+    static void askTheCompiler(@TempDir Path dir) throws Exception {
+        Path cc = Path.of("/usr/bin/cc");
+        if (!Files.isExecutable(cc)) {
+            System.out.println("SKIP StructLayoutTest: no C compiler at " + cc + " (install gcc)");
+            Assumptions.assumeTrue(false, "no C compiler at " + cc);
+        }
+        StringBuilder c = new StringBuilder("""
+                #define _GNU_SOURCE
+                #include <errno.h>
+                #include <netinet/in.h>
+                #include <poll.h>
+                #include <stddef.h>
+                #include <stdio.h>
+                #include <sys/epoll.h>
+                #include <sys/socket.h>
+                #define P(name, value) printf("%s %ld\\n", name, (long) (value))
+                int main(void) {
+                    P("sizeof pollfd", sizeof(struct pollfd));
+                    P("pollfd.fd", offsetof(struct pollfd, fd));
+                    P("pollfd.events", offsetof(struct pollfd, events));
+                    P("pollfd.revents", offsetof(struct pollfd, revents));
+                    P("sizeof epoll_event", sizeof(struct epoll_event));
+                    P("epoll_event.events", offsetof(struct epoll_event, events));
+                    P("epoll_event.data", offsetof(struct epoll_event, data));
+                    P("sizeof sockaddr_in", sizeof(struct sockaddr_in));
+                    P("sockaddr_in.sin_family", offsetof(struct sockaddr_in, sin_family));
+                    P("sockaddr_in.sin_port", offsetof(struct sockaddr_in, sin_port));
+                    P("sockaddr_in.sin_addr", offsetof(struct sockaddr_in, sin_addr));
+                    P("sockaddr_in.sin_zero", offsetof(struct sockaddr_in, sin_zero));
+                    P("max errno", 133);
+                """);
+        for (String name : errnoNames()) {
+            c.append("    P(\"errno ").append(name).append("\", ").append(name).append(");\n");
+        }
+        c.append("    return 0;\n}\n");
+        Path source = dir.resolve("layouts.c");
+        Path exe = dir.resolve("layouts");
+        Files.writeString(source, c);
+        String compiled = run(List.of(cc.toString(), "-o", exe.toString(), source.toString()));
+        for (String line : run(List.of(exe.toString())).split("\n")) {
+            int space = line.lastIndexOf(' ');
+            C.put(line.substring(0, space), Long.parseLong(line.substring(space + 1)));
+        }
+        assertTrue(C.containsKey("sizeof pollfd"), "compiler said: " + compiled);
+    }
+
+    private static String run(List<String> command) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), command + " did not finish");
+        assertEquals(0, p.exitValue(), command + " failed:\n" + out);
+        return out;
+    }
+
+    private static List<String> errnoNames() throws IllegalAccessException {
+        List<String> names = new ArrayList<>();
+        for (Field f : Errno.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class) {
+                names.add(f.getName());
+            }
+        }
+        return names;
+    }
+
+    private static void assertStruct(String c, StructLayout layout, String... fields) {
+        assertEquals(C.get("sizeof " + c), layout.byteSize(), "sizeof(struct " + c + ")");
+        for (String field : fields) {
+            assertEquals(C.get(c + "." + field), layout.byteOffset(PathElement.groupElement(field)),
+                    "offsetof(struct " + c + ", " + field + ")");
+        }
+    }
+
+    @Test
+    void pollfdIsTheKernels() {
+        assertStruct("pollfd", Poll.POLLFD, "fd", "events", "revents");
+        assertEquals(Poll.POLLFD.byteSize(), Poll.POLLFD_SIZE);
+    }
+
+    @Test
+    void epollEventIsThisArchitecturesPackedOrNaturalLayout() {
+        assertStruct("epoll_event", Epoll.EPOLL_EVENT, "events", "data");
+        assertEquals(Epoll.isX86_64() ? 12 : 16, Epoll.EVENT_SIZE);
+    }
+
+    @Test
+    void sockaddrInIsTheKernels() {
+        assertStruct("sockaddr_in", Sockets.SOCKADDR_IN, "sin_family", "sin_port", "sin_addr", "sin_zero");
+        assertEquals(Sockets.SOCKADDR_IN.byteSize(), Sockets.SOCKADDR_IN_SIZE);
+    }
+
+    @Test
+    void everyErrnoConstantHasTheCLibrarysValue() throws IllegalAccessException {
+        for (Field f : Errno.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class) {
+                assertEquals(C.get("errno " + f.getName()), (long) f.getInt(null), "Errno." + f.getName());
+            }
+        }
+    }
+
+    @Test
+    void everyLinuxErrnoHasANameAndADescription() throws IllegalAccessException {
+        Map<Integer, String> named = new HashMap<>();
+        for (Field f : Errno.class.getFields()) {
+            if (Modifier.isStatic(f.getModifiers()) && f.getType() == int.class) {
+                named.putIfAbsent(f.getInt(null), f.getName());
+            }
+        }
+        // Linux numbers its errno values 1..133 with two gaps (41, 58: never assigned)
+        for (int errno = 1; errno <= 133; errno++) {
+            if (errno == 41 || errno == 58) {
+                assertEquals("errno " + errno, Errno.name(errno));
+                continue;
+            }
+            assertTrue(named.containsKey(errno), "no Errno constant for " + errno);
+            assertTrue(!Errno.name(errno).startsWith("errno "), "no name for " + errno);
+            String message = new org.jvpoll.VpollException("call", errno, null).getMessage();
+            assertTrue(!message.contains("see errno(3)"), "no description for " + errno + ": " + message);
+        }
+        assertEquals("EAGAIN", Errno.name(Errno.EWOULDBLOCK));
+        assertEquals("EOPNOTSUPP", Errno.name(Errno.ENOTSUP));
+        assertEquals("errno 134", Errno.name(134));
+        assertEquals("errno -1", Errno.name(-1));
+    }
+}
