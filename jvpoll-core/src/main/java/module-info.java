@@ -18,4 +18,8 @@ module org.jvpoll {
 
     exports org.jvpoll;
     exports org.jvpoll.wait;
+
+    // the enum Backend reaches the backend layer through this service (no package cycle)
+    uses org.jvpoll.registry.BackendQueries;
+    provides org.jvpoll.registry.BackendQueries with org.jvpoll.backend.Backends;
 }

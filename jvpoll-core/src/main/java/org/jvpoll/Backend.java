@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import org.jvpoll.backend.Backends;
+import org.jvpoll.registry.BackendQueries;
 
 /**
  * The mechanisms that can serve a vpoll fd, in the order jvpoll prefers them.
@@ -63,17 +63,17 @@ public enum Backend {
 
     /** @return whether this machine offers the backend (probed once, then cached) */
     public boolean isAvailable() {
-        return Backends.get(this).availability().available();
+        return BackendQueries.get().isAvailable(id);
     }
 
     /** @return "available", or why not (with the errno the probe saw) */
     public String availability() {
-        return Backends.get(this).availability().detail();
+        return BackendQueries.get().availability(id);
     }
 
     /** @return the event bits this backend can set and clear (see the fidelity table) */
     public int supportedEvents() {
-        return Backends.get(this).supportedEvents();
+        return BackendQueries.get().supportedEvents(id);
     }
 
     /**
@@ -123,7 +123,7 @@ public enum Backend {
         Backend first = null;
         for (Backend b : values()) {
             if (b != FUSE && b.isAvailable()) {
-                if ((Backends.get(b).carriedEvents() & events) == events) {
+                if ((BackendQueries.get().carriedEvents(b.id) & events) == events) {
                     return b;
                 }
                 if (first == null) {

@@ -1,10 +1,15 @@
 package org.jvpoll.backend;
 
 import org.jvpoll.Backend;
+import org.jvpoll.registry.BackendQueries;
 
-/** The backend implementations, one per {@link Backend}. */
-public final class Backends {
-    private Backends() {}
+/**
+ * The backend implementations, one per {@link Backend}; also what the enum asks of them
+ * ({@link BackendQueries}, found with ServiceLoader so the enum need not import this layer).
+ */
+public final class Backends implements BackendQueries {
+    /** For ServiceLoader only; the implementations are static. */
+    public Backends() {}
 
     /** System property naming the device the dev-vpoll backend opens. */
     public static final String DEV_VPOLL_PATH_PROPERTY = "jvpoll.devvpoll.path";
@@ -24,5 +29,25 @@ public final class Backends {
             case EMULATION_TCP -> EMULATION_TCP;
             case FUSE -> FUSE;
         };
+    }
+
+    @Override
+    public boolean isAvailable(String id) {
+        return get(Backend.fromId(id)).availability().available();
+    }
+
+    @Override
+    public String availability(String id) {
+        return get(Backend.fromId(id)).availability().detail();
+    }
+
+    @Override
+    public int supportedEvents(String id) {
+        return get(Backend.fromId(id)).supportedEvents();
+    }
+
+    @Override
+    public int carriedEvents(String id) {
+        return get(Backend.fromId(id)).carriedEvents();
     }
 }
