@@ -44,7 +44,6 @@ public final class Vpoll {
     /** See {@link Events#RDHUP}. */ public static final int EPOLLRDHUP = Events.RDHUP;
 
     /** I/O error: what a change gets in {@link #ctlBatch} for an exception with no errno of its own. */
-    private static final int EIO = 5;
     private static final int KNOWN_FLAGS = FD_CLOEXEC | O_CLOEXEC | O_NONBLOCK;
     private static final ConcurrentHashMap<Integer, VpollFd> OPEN = new ConcurrentHashMap<>();
 
@@ -132,7 +131,7 @@ public final class Vpoll {
                     : e instanceof java.nio.channels.ClosedChannelException ? -Errno.EBADF
                     : e instanceof UnsupportedEventsException ? -Errno.EOPNOTSUPP
                     : e instanceof IllegalArgumentException || e instanceof NullPointerException ? -Errno.EINVAL
-                    : -EIO;
+                    : -Errno.EIO;
         }
         return failed;
     }
