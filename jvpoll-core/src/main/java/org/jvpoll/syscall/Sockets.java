@@ -73,8 +73,23 @@ public final class Sockets {
     private static final VarHandle SIN_PORT = SOCKADDR_IN.varHandle(PathElement.groupElement("sin_port"));
     private static final VarHandle SIN_ADDR = SOCKADDR_IN.varHandle(PathElement.groupElement("sin_addr"));
     public static final long SOCKADDR_IN_SIZE = SOCKADDR_IN.byteSize();
-    public static final long MSGHDR_SIZE = 56;
-    public static final long IOVEC_SIZE = 16;
+    /** struct iovec. */
+    public static final StructLayout IOVEC = MemoryLayout.structLayout(
+            ADDRESS.withName("iov_base"), JAVA_LONG.withName("iov_len")).withName("iovec");
+    /** struct msghdr (LP64). */
+    public static final StructLayout MSGHDR = MemoryLayout.structLayout(
+            ADDRESS.withName("msg_name"), JAVA_INT.withName("msg_namelen"), MemoryLayout.paddingLayout(4),
+            ADDRESS.withName("msg_iov"), JAVA_LONG.withName("msg_iovlen"),
+            ADDRESS.withName("msg_control"), JAVA_LONG.withName("msg_controllen"),
+            JAVA_INT.withName("msg_flags"), MemoryLayout.paddingLayout(4)).withName("msghdr");
+    private static final VarHandle IOV_BASE = IOVEC.varHandle(PathElement.groupElement("iov_base"));
+    private static final VarHandle IOV_LEN = IOVEC.varHandle(PathElement.groupElement("iov_len"));
+    private static final VarHandle MSG_IOV = MSGHDR.varHandle(PathElement.groupElement("msg_iov"));
+    private static final VarHandle MSG_IOVLEN = MSGHDR.varHandle(PathElement.groupElement("msg_iovlen"));
+    private static final VarHandle MSG_CONTROL = MSGHDR.varHandle(PathElement.groupElement("msg_control"));
+    private static final VarHandle MSG_CONTROLLEN = MSGHDR.varHandle(PathElement.groupElement("msg_controllen"));
+    public static final long MSGHDR_SIZE = MSGHDR.byteSize();
+    public static final long IOVEC_SIZE = IOVEC.byteSize();
 
     private static final MethodHandle SOCKET = Syscall.link("socket",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
@@ -310,12 +325,17 @@ public final class Sockets {
     /** Fills a msghdr with one iovec and a control buffer. */
     public static void msghdr(MemorySegment msg, MemorySegment iov, MemorySegment data, MemorySegment control) {
         msg.fill((byte) 0);
-        iov.set(ADDRESS, 0, data);
-        iov.set(JAVA_LONG, 8, data.byteSize());
-        msg.set(ADDRESS, 16, iov);
-        msg.set(JAVA_LONG, 24, 1L);
-        msg.set(ADDRESS, 32, control);
-        msg.set(JAVA_LONG, 40, control.byteSize());
+        IOV_BASE.set(iov, 0L, data);
+        IOV_LEN.set(iov, 0L, data.byteSize());
+        MSG_IOV.set(msg, 0L, iov);
+        MSG_IOVLEN.set(msg, 0L, 1L);
+        MSG_CONTROL.set(msg, 0L, control);
+        MSG_CONTROLLEN.set(msg, 0L, control.byteSize());
+    }
+
+    /** @return msg_controllen of a msghdr: the control bytes the kernel filled in */
+    public static long controlLength(MemorySegment msg) {
+        return (long) MSG_CONTROLLEN.get(msg, 0L);
     }
 
     public static void shutdown(int fd, int how) throws VpollException {

@@ -6,8 +6,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
@@ -35,18 +39,23 @@ public final class Stat {
 
     public static final int AT_EMPTY_PATH = 0x1000;
     public static final int STATX_INO = 0x100;
-    static final long STATX_SIZE = 256;
-    static final long STX_INO = 32;
-    static final long STX_DEV_MAJOR = 136;
-    static final long STX_DEV_MINOR = 140;
+    /** struct statx, with the fields jvpoll reads named and the rest as padding. */
+    static final StructLayout STATX = MemoryLayout.structLayout(
+            JAVA_INT.withName("stx_mask"), MemoryLayout.paddingLayout(28),
+            JAVA_LONG.withName("stx_ino"), MemoryLayout.paddingLayout(96),
+            JAVA_INT.withName("stx_dev_major"), JAVA_INT.withName("stx_dev_minor"),
+            MemoryLayout.paddingLayout(112)).withName("statx");
+    private static final VarHandle STX_INO = STATX.varHandle(PathElement.groupElement("stx_ino"));
+    private static final VarHandle STX_DEV_MAJOR = STATX.varHandle(PathElement.groupElement("stx_dev_major"));
+    private static final VarHandle STX_DEV_MINOR = STATX.varHandle(PathElement.groupElement("stx_dev_minor"));
 
     /** A file's identity: two descriptors with equal identities refer to the same file. */
     public record FileId(long dev, long ino) {}
 
-    private static final MethodHandle STATX = Syscall.link("statx",
+    private static final MethodHandle STATX_CALL = Syscall.link("statx",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     private static final ThreadLocal<MemorySegment> BUF =
-            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATX_SIZE, 8));
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(STATX));
     private static final MemorySegment EMPTY = Arena.global().allocateFrom("");
 
     /**
@@ -57,7 +66,7 @@ public final class Stat {
         MemorySegment buf = BUF.get();
         long rc;
         try {
-            rc = (long) STATX.invokeExact(fd, EMPTY, AT_EMPTY_PATH, STATX_INO, buf);
+            rc = (long) STATX_CALL.invokeExact(fd, EMPTY, AT_EMPTY_PATH, STATX_INO, buf);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
@@ -67,7 +76,7 @@ public final class Stat {
         if (rc < 0) {
             throw Syscall.failure("statx(" + fd + ", AT_EMPTY_PATH)", rc);
         }
-        long dev = ((long) buf.get(JAVA_INT, STX_DEV_MAJOR) << 32) | (buf.get(JAVA_INT, STX_DEV_MINOR) & 0xffffffffL);
-        return new FileId(dev, buf.get(JAVA_LONG, STX_INO));
+        long dev = ((long) (int) STX_DEV_MAJOR.get(buf, 0L) << 32) | ((int) STX_DEV_MINOR.get(buf, 0L) & 0xffffffffL);
+        return new FileId(dev, (long) STX_INO.get(buf, 0L));
     }
 }

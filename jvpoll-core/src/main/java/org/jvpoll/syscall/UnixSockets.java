@@ -6,8 +6,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 import org.jvpoll.VpollException;
 
@@ -31,7 +35,15 @@ public final class UnixSockets {
     public static final int AF_UNIX = 1;
     public static final int SCM_RIGHTS = 1;
     public static final int MSG_CMSG_CLOEXEC = 0x40000000;
-    private static final long CMSG_HEADER = 16;
+    /** struct cmsghdr; its data follows at {@link #CMSG_HEADER}. */
+    public static final StructLayout CMSGHDR = MemoryLayout.structLayout(
+            JAVA_LONG.withName("cmsg_len"), JAVA_INT.withName("cmsg_level"), JAVA_INT.withName("cmsg_type"))
+            .withName("cmsghdr");
+    private static final VarHandle CMSG_LEN = CMSGHDR.varHandle(PathElement.groupElement("cmsg_len"));
+    private static final VarHandle CMSG_LEVEL = CMSGHDR.varHandle(PathElement.groupElement("cmsg_level"));
+    private static final VarHandle CMSG_TYPE = CMSGHDR.varHandle(PathElement.groupElement("cmsg_type"));
+    /** CMSG_DATA's offset: the header, already a multiple of sizeof(size_t). */
+    static final long CMSG_HEADER = CMSGHDR.byteSize();
 
     private static final MethodHandle SOCKETPAIR = Syscall.link("socketpair",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
@@ -78,13 +90,13 @@ public final class UnixSockets {
             if (n <= 0) {
                 return -1;
             }
-            long controlLen = msg.get(JAVA_LONG, 40);
+            long controlLen = Sockets.controlLength(msg);
             if (controlLen < CMSG_HEADER + 4) {
                 return -1;
             }
-            long cmsgLen = control.get(JAVA_LONG, 0);
-            int level = control.get(JAVA_INT, 8);
-            int type = control.get(JAVA_INT, 12);
+            long cmsgLen = (long) CMSG_LEN.get(control, 0L);
+            int level = (int) CMSG_LEVEL.get(control, 0L);
+            int type = (int) CMSG_TYPE.get(control, 0L);
             if (level != Sockets.SOL_SOCKET || type != SCM_RIGHTS || cmsgLen < CMSG_HEADER + 4) {
                 return -1;
             }

@@ -22,7 +22,8 @@
  * <h2>Structs</h2>
  * Each C struct the layer passes has one {@link java.lang.foreign.StructLayout} with named fields
  * and accessors built from it ({@code Poll.POLLFD}, {@code Epoll.EPOLL_EVENT},
- * {@code Sockets.SOCKADDR_IN}); {@code StructLayoutTest} compares them with the C compiler's
+ * {@code Sockets.SOCKADDR_IN}, {@code IOVEC}, {@code MSGHDR}, {@code UnixSockets.CMSGHDR},
+ * {@code Stat.STATX}); {@code StructLayoutTest} compares them with the C compiler's
  * {@code sizeof}/{@code offsetof}.
  *
  * <h2>Layering</h2>

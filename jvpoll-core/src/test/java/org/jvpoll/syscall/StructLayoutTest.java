@@ -47,6 +47,8 @@ class StructLayoutTest {
                 #include <stdio.h>
                 #include <sys/epoll.h>
                 #include <sys/socket.h>
+                #include <sys/stat.h>
+                #include <sys/uio.h>
                 #define P(name, value) printf("%s %ld\\n", name, (long) (value))
                 int main(void) {
                     P("sizeof pollfd", sizeof(struct pollfd));
@@ -61,7 +63,27 @@ class StructLayoutTest {
                     P("sockaddr_in.sin_port", offsetof(struct sockaddr_in, sin_port));
                     P("sockaddr_in.sin_addr", offsetof(struct sockaddr_in, sin_addr));
                     P("sockaddr_in.sin_zero", offsetof(struct sockaddr_in, sin_zero));
-                    P("max errno", 133);
+                    P("sizeof iovec", sizeof(struct iovec));
+                    P("iovec.iov_base", offsetof(struct iovec, iov_base));
+                    P("iovec.iov_len", offsetof(struct iovec, iov_len));
+                    P("sizeof msghdr", sizeof(struct msghdr));
+                    P("msghdr.msg_name", offsetof(struct msghdr, msg_name));
+                    P("msghdr.msg_namelen", offsetof(struct msghdr, msg_namelen));
+                    P("msghdr.msg_iov", offsetof(struct msghdr, msg_iov));
+                    P("msghdr.msg_iovlen", offsetof(struct msghdr, msg_iovlen));
+                    P("msghdr.msg_control", offsetof(struct msghdr, msg_control));
+                    P("msghdr.msg_controllen", offsetof(struct msghdr, msg_controllen));
+                    P("msghdr.msg_flags", offsetof(struct msghdr, msg_flags));
+                    P("sizeof cmsghdr", sizeof(struct cmsghdr));
+                    P("cmsghdr.cmsg_len", offsetof(struct cmsghdr, cmsg_len));
+                    P("cmsghdr.cmsg_level", offsetof(struct cmsghdr, cmsg_level));
+                    P("cmsghdr.cmsg_type", offsetof(struct cmsghdr, cmsg_type));
+                    P("cmsg data offset", CMSG_LEN(0));
+                    P("sizeof statx", sizeof(struct statx));
+                    P("statx.stx_mask", offsetof(struct statx, stx_mask));
+                    P("statx.stx_ino", offsetof(struct statx, stx_ino));
+                    P("statx.stx_dev_major", offsetof(struct statx, stx_dev_major));
+                    P("statx.stx_dev_minor", offsetof(struct statx, stx_dev_minor));
                 """);
         for (String name : errnoNames()) {
             c.append("    P(\"errno ").append(name).append("\", ").append(name).append(");\n");
@@ -120,6 +142,20 @@ class StructLayoutTest {
     void sockaddrInIsTheKernels() {
         assertStruct("sockaddr_in", Sockets.SOCKADDR_IN, "sin_family", "sin_port", "sin_addr", "sin_zero");
         assertEquals(Sockets.SOCKADDR_IN.byteSize(), Sockets.SOCKADDR_IN_SIZE);
+    }
+
+    @Test
+    void socketMessageStructsAreTheKernels() {
+        assertStruct("iovec", Sockets.IOVEC, "iov_base", "iov_len");
+        assertStruct("msghdr", Sockets.MSGHDR, "msg_name", "msg_namelen", "msg_iov", "msg_iovlen", "msg_control",
+                "msg_controllen", "msg_flags");
+        assertStruct("cmsghdr", UnixSockets.CMSGHDR, "cmsg_len", "cmsg_level", "cmsg_type");
+        assertEquals(C.get("cmsg data offset"), UnixSockets.CMSG_HEADER);
+    }
+
+    @Test
+    void statxFieldsAreTheKernels() {
+        assertStruct("statx", Stat.STATX, "stx_mask", "stx_ino", "stx_dev_major", "stx_dev_minor");
     }
 
     @Test
