@@ -31,7 +31,7 @@ import org.jvpoll.testing.Probe;
  * exits, is killed, or stops, and that nothing is left mounted afterwards.
  */
 class FuseDaemonFaultTest {
-    static final int ECONNABORTED = 103;
+    static final int ECONNABORTED = Errno.ECONNABORTED;
     static final String CLI = "org.jvpoll.cli.JvpollCommand";
 
     @TempDir

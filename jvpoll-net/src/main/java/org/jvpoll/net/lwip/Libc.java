@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
+import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 
 /**
@@ -40,8 +41,8 @@ public final class Libc {
     public static final int IFNAMSIZ = 16;
     public static final int IFREQ_SIZE = 40;
     public static final short POLLIN = 1;
-    public static final int EINTR = 4;
-    public static final int EAGAIN = 11;
+    public static final int EINTR = Errno.EINTR;
+    public static final int EAGAIN = Errno.EAGAIN;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
