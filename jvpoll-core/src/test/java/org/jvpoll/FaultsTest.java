@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Spawn;
+import org.jvpoll.syscall.Syscall;
 import org.jvpoll.syscall.Unistd;
 import org.jvpoll.testing.ChildJvm;
 import org.jvpoll.testing.Emulations;
@@ -61,7 +62,7 @@ class FaultsTest {
                     Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, vfd.fd(), Events.IN, 0, ev);
                     for (;;) {
                         int n = Epoll.wait(epfd, ev, 1, 20_000);
-                        if (n == -Errno.EINTR) {
+                        if (n == Syscall.INTERRUPTED) {
                             eintr.incrementAndGet();
                             continue;
                         }
