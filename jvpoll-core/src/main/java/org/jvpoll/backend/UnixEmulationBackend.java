@@ -49,61 +49,22 @@ import org.jvpoll.syscall.UnixSockets;
  * produces (NVAL, RDBAND, MSG, ...) are refused with {@link UnsupportedEventsException}: the
  * {@link Backend#EMULATION_TCP TCP emulation} produces PRI and a reversible ERR, at the price of
  * a loopback TCP connection per fd.
+ *
+ * <p>This class creates the pair; {@link EmulationPlan#SOCKET_PAIR} plans every change,
+ * {@link PairFile} drives the sockets.
  */
 final class UnixEmulationBackend implements VpollBackend {
 
-    /** Internal state bit: B is closed (after ERR), which forces HUP, RDHUP, IN and OUT for good. */
-    static final int PEER_GONE = 1 << 30;
-    /** Events with their own mechanism. */
-    static final int PRIMARY = IN | OUT | RDHUP | HUP | ERR;
-    /** Bits unix_poll() reports only together with a primary one: RDNORM with IN, WRNORM and WRBAND with OUT. */
-    static final int COMPANIONS = RDNORM | WRNORM | WRBAND;
-    static final int SUPPORTED = PRIMARY | COMPANIONS;
-    /** What an fd of this mechanism can carry on its own, for automatic backend choice (ERR needs HUP). */
-    static final int CARRIES = SUPPORTED & ~ERR;
-    /** Events that cannot be cleared once set. */
-    static final int TERMINAL = HUP | RDHUP;
+    /** The event algebra this mechanism follows. */
+    private static final EmulationPlan.SocketPair PLAN = EmulationPlan.SOCKET_PAIR;
+    private static final int PEER_GONE = EmulationPlan.SocketPair.PEER_GONE;
+    private static final int TERMINAL = HUP | RDHUP;
+    /** What running out of descriptors is explained by. */
+    static final String DESCRIPTOR_COST = "emulation holds 2 descriptors per vpoll fd (the fd and its peer)";
 
-    private static final int SNDBUF_OPEN = 64 << 10; // doubled by the kernel; far above the filler
-    private static final int SNDBUF_SHUT = 1; // raised by the kernel to SOCK_MIN_SNDBUF (4608)
-    /** One unread send of this size makes A unwritable at the minimum SO_SNDBUF (4 x ~1.7 KiB > 4608). */
-    private static final int FILLER = 1024;
     /** Re-signals of IN queue one more byte each; beyond this many, one is read back first. */
     private static final int MAX_IN_BYTES = 16;
     private static final int SHUT_RD = 0;
-
-    /** Filler and discard buffer: only ever sent from or received into, so threads may share it. */
-    private static final MemorySegment BYTES = Arena.global().allocate(FILLER);
-    /** The two SO_SNDBUF values, as setsockopt reads them (never written after this, so shared). */
-    private static final MemorySegment SNDBUF_OPEN_VALUE = Arena.global().allocate(JAVA_INT);
-    private static final MemorySegment SNDBUF_SHUT_VALUE = Arena.global().allocate(JAVA_INT);
-
-    static {
-        BYTES.fill((byte) 'f');
-        SNDBUF_OPEN_VALUE.set(JAVA_INT, 0, SNDBUF_OPEN);
-        SNDBUF_SHUT_VALUE.set(JAVA_INT, 0, SNDBUF_SHUT);
-    }
-
-    /** @return every bit unix_poll() reports for the state {@code s} (primaries and {@link #PEER_GONE}) */
-    static int closure(int s) {
-        int m = s;
-        if ((m & PEER_GONE) != 0) {
-            m |= HUP | RDHUP | IN | OUT;
-        }
-        if ((m & HUP) != 0) {
-            m |= RDHUP | IN;
-        }
-        if ((m & RDHUP) != 0) {
-            m |= IN;
-        }
-        if ((m & IN) != 0) {
-            m |= RDNORM;
-        }
-        if ((m & OUT) != 0) {
-            m |= WRNORM | WRBAND;
-        }
-        return m & ~PEER_GONE;
-    }
 
     @Override
     public Backend type() {
@@ -117,34 +78,26 @@ final class UnixEmulationBackend implements VpollBackend {
 
     @Override
     public int supportedEvents() {
-        return SUPPORTED;
+        return PLAN.supported;
     }
 
     @Override
     public int carriedEvents() {
-        return CARRIES;
+        return PLAN.carries;
     }
-
-    /** Where socketpair(2) writes the two descriptors, one per thread, so creation allocates nothing native. */
-    private static final ThreadLocal<MemorySegment> PAIR = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8));
 
     @Override
     public VpollFile create(int initialEvents, boolean closeOnExec, boolean nonBlocking) throws IOException {
         // Refuse before any system call. The initial events are planned from nothing, as the caller
         // sees it; that a fresh pair starts writable is the mechanism's business.
-        int to = plan(Backend.EMULATION, 0, VpollOp.SET, initialEvents);
-        MemorySegment pair = PAIR.get();
+        int to = PLAN.plan(0, VpollOp.SET, initialEvents);
+        MemorySegment pair = SocketPairBuffers.PAIR.get();
         // B must never leak into an exec'd child; A follows the caller's flags. Both get them from
         // socketpair, so only a caller asking for A without close-on-exec costs an extra fcntl.
         try {
             UnixSockets.socketpair(Sockets.SOCK_STREAM | Sockets.SOCK_CLOEXEC | (nonBlocking ? Sockets.SOCK_NONBLOCK : 0), pair);
         } catch (VpollException e) {
-            if (e.errno() == Errno.EMFILE || e.errno() == Errno.ENFILE) {
-                throw new VpollException("socketpair(AF_UNIX, SOCK_STREAM)", e.errno(),
-                        "the emulation holds 2 descriptors per vpoll fd (the fd and its peer); raise RLIMIT_NOFILE "
-                                + "(ulimit -n) or close vpoll fds");
-            }
-            throw e;
+            throw EmulationSockets.withDescriptorCost(e, DESCRIPTOR_COST);
         }
         int a = pair.getAtIndex(JAVA_INT, 0);
         int b = pair.getAtIndex(JAVA_INT, 1);
@@ -161,86 +114,6 @@ final class UnixEmulationBackend implements VpollBackend {
             Unistd.closeQuietly(b);
             Unistd.closeQuietly(a);
             throw e;
-        }
-    }
-
-    /**
-     * Validates a request against the state {@code from} and returns the new state, changing
-     * nothing.
-     */
-    static int plan(Backend backend, int from, VpollOp op, int events) {
-        int fromMask = closure(from);
-        int to;
-        switch (op) {
-            case ADD, SET -> {
-                int unsupported = events & ~SUPPORTED;
-                if (unsupported != 0) {
-                    throw new UnsupportedEventsException(backend, unsupported,
-                            "produce these events over an AF_UNIX socket pair (it produces IN, OUT, RDHUP, HUP, ERR "
-                                    + "together with HUP, and their companions RDNORM, WRNORM, WRBAND); for PRI or an "
-                                    + "ERR of its own use Backend.EMULATION_TCP, or name them in "
-                                    + "VpollFd.Options.expectedEvents so the automatic choice picks it");
-                }
-                int target = op == VpollOp.ADD ? fromMask | events : events;
-                to = (target & PRIMARY) | (from & PEER_GONE);
-                int raisedErr = to & ERR & ~from;
-                if (raisedErr != 0) {
-                    if ((from & HUP) != 0) {
-                        throw new UnsupportedEventsException(backend, ERR, (from & PEER_GONE) != 0
-                                ? "raise ERR again once it was cleared (the peer that reported it is gone)"
-                                : "raise ERR after HUP (the reset that raises ERR needs the connection up)");
-                    }
-                    if ((to & HUP) == 0) {
-                        throw new UnsupportedEventsException(backend, ERR,
-                                "raise ERR without HUP (an AF_UNIX socket reports an error only when its peer "
-                                        + "resets the connection: set ERR|HUP in one call, or use Backend.EMULATION_TCP)");
-                    }
-                    to |= PEER_GONE;
-                }
-                int orphans = target & COMPANIONS & ~closure(to);
-                if (orphans != 0) {
-                    throw new UnsupportedEventsException(backend, orphans,
-                            "set RDNORM without IN, or WRNORM or WRBAND without OUT (unix_poll reports them only together)");
-                }
-                if (op == VpollOp.SET) {
-                    // SET, like ADD, brings the companions of what it sets; only bits the caller
-                    // named as primaries can be refused here.
-                    requireNotForced(backend, from, closure(to), fromMask & ~target & ~COMPANIONS);
-                }
-            }
-            case DELETE -> {
-                int target = fromMask & ~events;
-                // A companion goes with its primary: deleting IN deletes RDNORM too.
-                if ((target & IN) == 0) {
-                    target &= ~RDNORM;
-                }
-                if ((target & OUT) == 0) {
-                    target &= ~(WRNORM | WRBAND);
-                }
-                to = (target & PRIMARY) | (from & PEER_GONE);
-                requireNotForced(backend, from, closure(to), events & fromMask);
-            }
-            default -> throw new IllegalStateException(op.toString());
-        }
-        // The state lists every primary the kernel reports (RDHUP implies IN, ...), so a later
-        // change compares like with like.
-        return (closure(to) & PRIMARY) | (to & PEER_GONE);
-    }
-
-    /** Refuses to clear bits that stay forced: terminal events, or bits implied by others. */
-    private static void requireNotForced(Backend backend, int from, int toMask, int wantCleared) {
-        int stuck = (from & PEER_GONE) != 0 ? TERMINAL | IN | OUT : from & TERMINAL;
-        int terminal = wantCleared & stuck;
-        if (terminal != 0) {
-            throw new UnsupportedEventsException(backend, terminal, (from & PEER_GONE) != 0
-                    ? "clear HUP, RDHUP, IN or OUT after a reset (ERR): the peer is gone"
-                    : "clear HUP or RDHUP: a shutdown cannot be undone");
-        }
-        int forced = wantCleared & toMask;
-        if (forced != 0) {
-            throw new UnsupportedEventsException(backend, forced,
-                    "clear these while the events that imply them stay set (RDHUP implies IN; HUP implies IN and "
-                            + "RDHUP; IN implies RDNORM; OUT implies WRNORM and WRBAND)");
         }
     }
 
@@ -269,7 +142,7 @@ final class UnixEmulationBackend implements VpollBackend {
 
         @Override
         protected int doEvents(int fd) {
-            return closure(state);
+            return PLAN.closure(state);
         }
 
         @Override
@@ -277,16 +150,16 @@ final class UnixEmulationBackend implements VpollBackend {
             lock.lock();
             try {
                 int from = state;
-                int to = plan(Backend.EMULATION, from, op, events);
+                int to = PLAN.plan(from, op, events);
                 try {
                     transition(fd, from, to);
                 } catch (IOException | RuntimeException e) {
                     // Record what the kernel now reports, so later calls stay exact.
-                    state = (Poll.currentEvents(fd) & PRIMARY) | (b < 0 ? PEER_GONE : 0);
+                    state = (Poll.currentEvents(fd) & PLAN.primary) | (b < 0 ? PEER_GONE : 0);
                     throw e;
                 }
                 state = to;
-                return closure(to);
+                return PLAN.closure(to);
             } finally {
                 lock.unlock();
             }
@@ -302,7 +175,7 @@ final class UnixEmulationBackend implements VpollBackend {
 
         /** The shared discard/filler buffer batched sends and recvs point at. */
         static MemorySegment bytes() {
-            return BYTES;
+            return SocketPairBuffers.BYTES;
         }
 
         void lock() {
@@ -327,7 +200,7 @@ final class UnixEmulationBackend implements VpollBackend {
             for (int k = from; k < to; k++) {
                 int j = changes[k];
                 try {
-                    int next = plan(Backend.EMULATION, s, ops[j], events[j]);
+                    int next = PLAN.plan(s, ops[j], events[j]);
                     if ((next & ~IN) != 0) {
                         return false;
                     }
@@ -353,7 +226,7 @@ final class UnixEmulationBackend implements VpollBackend {
                 int was = state;
                 int next;
                 try {
-                    next = plan(Backend.EMULATION, was, ops[j], events[j]);
+                    next = PLAN.plan(was, ops[j], events[j]);
                 } catch (UnsupportedEventsException e) {
                     errors[j] = e;
                     continue;
@@ -370,7 +243,7 @@ final class UnixEmulationBackend implements VpollBackend {
                     inBytes = 0;
                 }
                 state = next;
-                masks[j] = closure(next);
+                masks[j] = PLAN.closure(next);
             }
         }
 
@@ -380,7 +253,7 @@ final class UnixEmulationBackend implements VpollBackend {
          * calls stay exact. Under {@link #lock()}.
          */
         void resync(int a) throws VpollException {
-            state = (Poll.currentEvents(a) & PRIMARY) | (b < 0 ? PEER_GONE : 0);
+            state = (Poll.currentEvents(a) & PLAN.primary) | (b < 0 ? PEER_GONE : 0);
             try (Arena arena = Arena.ofConfined()) {
                 inBytes = org.jvpoll.syscall.Ioctl.ioctlInt(a, org.jvpoll.syscall.Ioctl.SIOCINQ,
                         arena.allocate(JAVA_INT), "ioctl(SIOCINQ)");
@@ -414,15 +287,15 @@ final class UnixEmulationBackend implements VpollBackend {
             boolean wokeWrite = false;
             boolean wokeAll = false;
             if ((set & OUT) != 0) {
-                setSndbuf(a, SNDBUF_OPEN_VALUE);
+                setSndbuf(a, SocketPairBuffers.SNDBUF_OPEN);
                 wokeWrite = true;
             }
             if ((clear & OUT) != 0) {
                 if (!filler) {
-                    sendAll(a, BYTES, FILLER, "send(filler)");
+                    EmulationSockets.sendAll(a, SocketPairBuffers.BYTES, SocketPairBuffers.FILLER, 0, "send(filler)");
                     filler = true;
                 }
-                setSndbuf(a, SNDBUF_SHUT_VALUE);
+                setSndbuf(a, SocketPairBuffers.SNDBUF_SHUT);
             }
             if ((set & IN) != 0 && (to & TERMINAL) == 0) {
                 sendIn(a);
@@ -435,7 +308,7 @@ final class UnixEmulationBackend implements VpollBackend {
                 // The reset: B closes with unread data (the filler, or a byte sent now), so A gets
                 // ECONNRESET and both halves shut. A stays readable and writable for good.
                 if (!filler) {
-                    sendAll(a, BYTES, 1, "send(reset byte)");
+                    EmulationSockets.sendAll(a, SocketPairBuffers.BYTES, 1, 0, "send(reset byte)");
                     filler = true;
                 }
                 int peer = b;
@@ -480,7 +353,7 @@ final class UnixEmulationBackend implements VpollBackend {
                 sendIn(a);
             }
             if ((to & OUT) != 0 && !wokeWrite) {
-                setSndbuf(a, SNDBUF_OPEN_VALUE);
+                setSndbuf(a, SocketPairBuffers.SNDBUF_OPEN);
             }
         }
 
@@ -498,17 +371,17 @@ final class UnixEmulationBackend implements VpollBackend {
         private void sendIn(int a) throws VpollException {
             if (inBytes >= MAX_IN_BYTES) {
                 // Keep the queue short without ever emptying it: read one byte back first.
-                Sockets.recv(a, BYTES, 1, Sockets.MSG_DONTWAIT, "recv(IN byte)");
+                Sockets.recv(a, SocketPairBuffers.BYTES, 1, Sockets.MSG_DONTWAIT, "recv(IN byte)");
                 inBytes--;
             }
-            sendAll(b, BYTES, 1, "send(IN byte)");
+            EmulationSockets.sendAll(b, SocketPairBuffers.BYTES, 1, 0, "send(IN byte)");
             inBytes++;
         }
 
         /** A reads every byte B sent: its receive queue is empty, IN clears. */
         private void drainIn(int a) throws VpollException {
             while (inBytes > 0) {
-                long n = Sockets.recv(a, BYTES, inBytes, Sockets.MSG_DONTWAIT, "recv(IN bytes)");
+                long n = Sockets.recv(a, SocketPairBuffers.BYTES, inBytes, Sockets.MSG_DONTWAIT, "recv(IN bytes)");
                 if (n <= 0) {
                     throw new VpollException("recv(IN bytes)", n < 0 ? (int) -n : 0,
                             inBytes + " bytes B sent are missing from A's queue: something else read the vpoll fd");
@@ -519,13 +392,6 @@ final class UnixEmulationBackend implements VpollBackend {
 
         private static void setSndbuf(int a, MemorySegment value) throws VpollException {
             Sockets.setsockopt(a, Sockets.SOL_SOCKET, Sockets.SO_SNDBUF, value, "SO_SNDBUF");
-        }
-
-        private static void sendAll(int fd, MemorySegment buf, long len, String what) throws VpollException {
-            long n = Sockets.send(fd, buf, len, Sockets.MSG_DONTWAIT, what);
-            if (n != len) {
-                throw new VpollException(what, n < 0 ? (int) -n : 0, "sent " + n + " of " + len + " bytes");
-            }
         }
     }
 }
