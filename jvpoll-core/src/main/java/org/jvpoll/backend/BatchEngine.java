@@ -124,7 +124,7 @@ public final class BatchEngine {
                 fd = f.pin();
             } catch (ClosedChannelException e) {
                 for (int i = k; i < end; i++) {
-                    errors[order[i]] = new ClosedChannelException();
+                    errors[order[i]] = f.closed("VpollBatch");
                 }
                 k = end;
                 continue;
@@ -238,7 +238,7 @@ public final class BatchEngine {
                 fd = pf.pin();
             } catch (ClosedChannelException e) {
                 for (int i = from; i < to; i++) {
-                    errors[order[i]] = new ClosedChannelException();
+                    errors[order[i]] = pf.closed("VpollBatch");
                 }
                 return;
             }

@@ -109,7 +109,7 @@ public final class FdAwait {
                         return w.revents() & (events | ALWAYS);
                     }
                     if (file != null && !file.isOpen()) {
-                        throw new ClosedChannelException();
+                        throw file.closed("await");
                     }
                     if (Thread.interrupted()) {
                         if (interruptible) {
@@ -171,7 +171,7 @@ public final class FdAwait {
             long deadline = System.nanoTime() + nanos;
             for (;;) {
                 if (file != null && !file.isOpen()) {
-                    throw new ClosedChannelException();
+                    throw file.closed("await");
                 }
                 int ms = millis(nanos);
                 int revents = p.poll(fd, events, wake == null ? -1 : wake.fd, ms);
