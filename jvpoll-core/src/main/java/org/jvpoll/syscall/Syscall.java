@@ -38,13 +38,27 @@ public final class Syscall {
     static MethodHandle handle(String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO);
+        return downcall(symbol, descriptor, CAPTURE_ERRNO);
+    }
+
+    /**
+     * The linker's downcall handle, or, when the JVM denies native access, one that fails with a
+     * message naming the flag to add ({@link NativeAccess}), so no facade's initializer fails.
+     */
+    @SuppressWarnings("restricted")
+    private static MethodHandle downcall(MemorySegment symbol, FunctionDescriptor descriptor, Linker.Option... options) {
+        try {
+            return LINKER.downcallHandle(symbol, descriptor, options);
+        } catch (IllegalCallerException e) {
+            // With captureCallState the handle takes the capture segment first.
+            return NativeAccess.deniedHandle(descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class), e);
+        }
     }
 
     /** @return a handle for {@code name}, or null if the C library lacks it */
     @SuppressWarnings("restricted")
     static MethodHandle optionalHandle(String name, FunctionDescriptor descriptor) {
-        return LIBC.find(name).map(symbol -> LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO)).orElse(null);
+        return LIBC.find(name).map(symbol -> downcall(symbol, descriptor, CAPTURE_ERRNO)).orElse(null);
     }
 
     /** A handle for a variadic C function; {@code firstVariadic} is the index of the "..." argument. */
@@ -52,8 +66,7 @@ public final class Syscall {
     static MethodHandle variadic(String name, FunctionDescriptor descriptor, int firstVariadic) {
         MemorySegment symbol = LIBC.find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("C library has no symbol " + name));
-        return LINKER.downcallHandle(symbol, descriptor, CAPTURE_ERRNO,
-                Linker.Option.firstVariadicArg(firstVariadic));
+        return downcall(symbol, descriptor, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
     /** @return this thread's errno capture buffer, to pass as a handle's first argument */
