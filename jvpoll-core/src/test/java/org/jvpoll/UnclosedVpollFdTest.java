@@ -48,8 +48,8 @@ class UnclosedVpollFdTest {
             for (int i = 0; i < count; i++) {
                 VpollFd.create(Events.IN, options); // dropped
             }
-            int open = Fds.countNow();
-            assertTrue(open >= baseline + count, "the dropped fds are open until a GC: " + open + " vs " + baseline);
+            // A GC may already have run during the loop: the Cleaner's count below is the proof.
+            System.out.println(backend.id() + ": " + (Fds.countNow() - baseline) + " descriptors open after the loop");
             int after = gcUntilAtMost(baseline);
             assertTrue(after <= baseline, count + " dropped " + backend.id() + " fds: " + (after - baseline)
                     + " descriptors still open 60 s after GCs began");
