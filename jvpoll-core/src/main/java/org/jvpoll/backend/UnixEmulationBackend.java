@@ -49,7 +49,6 @@ final class UnixEmulationBackend implements VpollBackend {
     /** What running out of descriptors is explained by. */
     static final String DESCRIPTOR_COST = "emulation holds 2 descriptors per vpoll fd (the fd and its peer)";
 
-
     @Override
     public Backend type() {
         return Backend.EMULATION;
