@@ -1,6 +1,8 @@
 package org.jvpoll;
 
 import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SelectableChannel;
 import java.time.Duration;
@@ -30,6 +32,12 @@ import org.jvpoll.park.FdAwait;
  * released only after the last such call, so jvpoll never acts on a recycled fd number. The raw
  * number from {@link #fd()} is not protected that way: code that uses it must not outlive the
  * object.
+ *
+ * <p><b>Closing.</b> Close every vpoll fd ({@link #close()}, or try-with-resources). One dropped
+ * without close is closed by a {@link java.lang.ref.Cleaner} once the garbage collector finds it
+ * unreachable, with a warning on the {@code org.jvpoll} {@link System.Logger} naming the fd and
+ * its backend — a safety net, as for the JDK's own descriptors: until a GC runs, its descriptors
+ * stay open. An open {@link #channel()} keeps its vpoll fd reachable.
  *
  * <p><b>Backends</b> differ in which events they can express; see {@link Backend} and the
  * fidelity table in the docs. A request a backend cannot honour throws
@@ -101,6 +109,8 @@ public final class VpollFd implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.jvpoll");
 
     private final VpollFile file;
+    /** Closes the file if this object is dropped without close; cleaned (deregistered) by close. */
+    private final Cleaner.Cleanable reclaim;
     private final Object channelLock = new Object();
     /** The channel view, created by the first {@link #channel()}; guarded by channelLock. */
     private SelectableVpoll selectable;
@@ -109,6 +119,7 @@ public final class VpollFd implements AutoCloseable {
 
     private VpollFd(VpollFile file) {
         this.file = file;
+        this.reclaim = FdReclaimer.register(this, file);
     }
 
     /** Creates a vpoll fd with default {@link Options}. */
@@ -170,7 +181,11 @@ public final class VpollFd implements AutoCloseable {
     public int ctl(VpollOp op, int events) throws IOException {
         Objects.requireNonNull(op, "op");
         Events.requireValid("events", events);
-        return file.ctl(op, events);
+        try {
+            return file.ctl(op, events);
+        } finally {
+            Reference.reachabilityFence(this); // no Cleaner close while the call runs
+        }
     }
 
     /**
@@ -178,7 +193,11 @@ public final class VpollFd implements AutoCloseable {
      * @throws java.nio.channels.ClosedChannelException if the fd is closed
      */
     public int events() throws IOException {
-        return file.events();
+        try {
+            return file.events();
+        } finally {
+            Reference.reachabilityFence(this);
+        }
     }
 
     /**
@@ -212,12 +231,20 @@ public final class VpollFd implements AutoCloseable {
     public int await(int events, Duration timeout) throws IOException {
         FdAwait.requireEvents(events);
         long nanos = FdAwait.nanos(timeout);
-        return file.withPinnedFd(fd -> FdAwait.await(fd, events, nanos, file, true));
+        try {
+            return file.withPinnedFd("await", fd -> FdAwait.await(fd, events, nanos, file, true));
+        } finally {
+            Reference.reachabilityFence(this); // a dropped fd must not be reclaimed under its own await
+        }
     }
 
-    /** @return the kernel descriptor number (valid until {@link #close()}) */
+    /**
+     * @return the kernel descriptor number, valid until {@link #close()}; -1 once closed, so a
+     *         stale number (which the kernel may already have given to another file) is never
+     *         handed out after the close
+     */
     public int fd() {
-        return file.fd();
+        return file.isOpen() ? file.fd() : -1;
     }
 
     /** The backend's file, for {@link VpollBatch}. */
@@ -262,10 +289,10 @@ public final class VpollFd implements AutoCloseable {
     public SelectableChannel channel() throws IOException {
         synchronized (channelLock) {
             if (closing || !file.isOpen()) {
-                throw new ClosedChannelException();
+                throw file.closed("channel()");
             }
             if (selectable == null) {
-                selectable = SelectableVpoll.open(file);
+                selectable = SelectableVpoll.open(file, this);
             }
             return selectable.channel();
         }
@@ -292,6 +319,7 @@ public final class VpollFd implements AutoCloseable {
             }
         }
         file.close();
+        reclaim.clean(); // deregisters; the action finds the file closed and does nothing
     }
 
     @Override

@@ -17,7 +17,7 @@ import org.jvpoll.syscall.Uring;
  * deadlock. Each fd is pinned ({@link VpollFile#pin()}) for as long as its changes are in flight:
  * a concurrent close releases the number only after the batch is done with it.
  *
- * <p><b>io_uring path.</b> An emulated fd ({@link UnixEmulationBackend.PairFile}) whose changes
+ * <p><b>io_uring path.</b> An emulated fd ({@link SocketPairFile}) whose changes
  * only raise, re-signal and clear IN — the fan-out case — is planned under its lock exactly as
  * ctl plans it, and its system calls (B's one-byte sends, A's recvs) become linked
  * IORING_OP_SEND / IORING_OP_RECV SQEs, one chain per fd so they run in order; the fd's lock is
@@ -124,7 +124,7 @@ public final class BatchEngine {
                 fd = f.pin();
             } catch (ClosedChannelException e) {
                 for (int i = k; i < end; i++) {
-                    errors[order[i]] = new ClosedChannelException();
+                    errors[order[i]] = f.closed("VpollBatch");
                 }
                 k = end;
                 continue;
@@ -151,7 +151,7 @@ public final class BatchEngine {
     }
 
     /** One io_uring application: groups are planned, chained and submitted when the ring fills. */
-    private static final class Run implements UnixEmulationBackend.PairFile.SocketOps {
+    private static final class Run implements SocketPairFile.SocketOps {
         final Uring ring;
         private VpollFile[] files;
         private VpollOp[] ops;
@@ -166,7 +166,7 @@ public final class BatchEngine {
         int totalSqes;
         boolean broken;
         /** The groups in the current submission: file, pinned fd, first/end in order. */
-        private final UnixEmulationBackend.PairFile[] groupFile;
+        private final SocketPairFile[] groupFile;
         private final int[] groupFd;
         private final int[] groupFrom;
         private final int[] groupTo;
@@ -185,7 +185,7 @@ public final class BatchEngine {
             opExpect = new int[e];
             opSend = new boolean[e];
             opFd = new int[e];
-            groupFile = new UnixEmulationBackend.PairFile[e];
+            groupFile = new SocketPairFile[e];
             groupFd = new int[e];
             groupFrom = new int[e];
             groupTo = new int[e];
@@ -229,7 +229,7 @@ public final class BatchEngine {
 
         private void group(VpollFile f, int from, int to) {
             int count = to - from;
-            if (!(f instanceof UnixEmulationBackend.PairFile pf) || 2 * count > ring.entries()) {
+            if (!(f instanceof SocketPairFile pf) || 2 * count > ring.entries()) {
                 sequential(files, ops, events, order, from, to, masks, errors);
                 return;
             }
@@ -238,7 +238,7 @@ public final class BatchEngine {
                 fd = pf.pin();
             } catch (ClosedChannelException e) {
                 for (int i = from; i < to; i++) {
-                    errors[order[i]] = new ClosedChannelException();
+                    errors[order[i]] = pf.closed("VpollBatch");
                 }
                 return;
             }
@@ -257,7 +257,7 @@ public final class BatchEngine {
                 // Link every SQE of the fd to the next: they run in order, and a failure cancels the rest.
                 for (int i = first; i < sqes; i++) {
                     ring.prepare(opSend[i] ? Uring.IORING_OP_SEND : Uring.IORING_OP_RECV,
-                            i + 1 < sqes ? Uring.IOSQE_IO_LINK : 0, opFd[i], UnixEmulationBackend.PairFile.bytes(),
+                            i + 1 < sqes ? Uring.IOSQE_IO_LINK : 0, opFd[i], SocketPairFile.bytes(),
                             opExpect[i], org.jvpoll.syscall.Sockets.MSG_DONTWAIT, 0, i);
                 }
                 groupFile[groups] = pf;
@@ -308,7 +308,7 @@ public final class BatchEngine {
                 broken = true;
             }
             for (int g = 0; g < groups; g++) {
-                UnixEmulationBackend.PairFile pf = groupFile[g];
+                SocketPairFile pf = groupFile[g];
                 try {
                     resolve(pf, groupFd[g], groupFrom[g], groupTo[g], enterFailure);
                 } finally {
@@ -326,7 +326,7 @@ public final class BatchEngine {
          * submission failed) gets the error; the fd's state is re-read from the kernel and its
          * later changes run one by one.
          */
-        private void resolve(UnixEmulationBackend.PairFile pf, int fd, int from, int to, VpollException enterFailure) {
+        private void resolve(SocketPairFile pf, int fd, int from, int to, VpollException enterFailure) {
             for (int i = from; i < to; i++) {
                 int j = order[i];
                 int res = failedRes[j];

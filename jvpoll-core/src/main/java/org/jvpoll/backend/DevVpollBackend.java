@@ -51,8 +51,11 @@ final class DevVpollBackend implements VpollBackend {
         try {
             fd = io.open(path, Unistd.O_RDWR | Unistd.O_CLOEXEC);
         } catch (VpollException e) {
-            String why = e.errno() == Errno.ENOENT ? "no " + path + " (the vpoll kernel module is not loaded)"
-                    : "open(" + path + ") failed with " + Errno.name(e.errno());
+            String why = e.errno() != Errno.ENOENT ? "open(" + path + ") failed with " + Errno.name(e.errno())
+                    : path.equals(DEFAULT_PATH) ? "no " + path + " (the vpoll kernel module is not loaded)"
+                    // A path the user configured: saying "module not loaded" would send them to
+                    // the wrong fix when the path itself is wrong.
+                    : "the configured path " + path + " (-D" + Backends.DEV_VPOLL_PATH_PROPERTY + ") does not exist";
             return Availability.no(why, e.errno());
         }
         try {

@@ -6,6 +6,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.jvpoll.Backend;
+import org.jvpoll.Events;
 import org.jvpoll.VpollOp;
 import org.jvpoll.syscall.FdHandle;
 
@@ -41,7 +42,24 @@ public abstract class VpollFile {
      * @throws java.nio.channels.ClosedChannelException if the file is closed
      */
     final int pin() throws java.nio.channels.ClosedChannelException {
-        return handle.acquire();
+        return acquire("VpollBatch");
+    }
+
+    /** Pins the descriptor for {@code call}, or fails naming the call and this fd. */
+    private int acquire(String call) throws java.nio.channels.ClosedChannelException {
+        try {
+            return handle.acquire();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw closed(call);
+        }
+    }
+
+    /**
+     * @param call what was attempted, for example {@code "await"}
+     * @return the exception for {@code call} on this closed file, naming the call and the fd
+     */
+    public final ClosedVpollFdException closed(String call) {
+        return new ClosedVpollFdException(call + " on closed vpoll fd " + handle.fd() + " (" + backend().id() + ")");
     }
 
     /** Ends a {@link #pin()}; the last one after a close releases the descriptor. */
@@ -61,7 +79,12 @@ public abstract class VpollFile {
     protected abstract void releaseDescriptors(int fd) throws IOException;
 
     public final int ctl(VpollOp op, int events) throws IOException {
-        int fd = handle.acquire();
+        int fd;
+        try {
+            fd = handle.acquire();
+        } catch (java.nio.channels.ClosedChannelException e) {
+            throw closed("ctl(" + op + ", " + Events.toString(events) + ")"); // the message only when it fails
+        }
         try {
             return doCtl(fd, op, events);
         } finally {
@@ -70,7 +93,7 @@ public abstract class VpollFile {
     }
 
     public final int events() throws IOException {
-        int fd = handle.acquire();
+        int fd = acquire("events()");
         try {
             return doEvents(fd);
         } finally {
@@ -88,10 +111,11 @@ public abstract class VpollFile {
      * Runs {@code action} with the descriptor pinned open (see {@link FdHandle}): a concurrent
      * close cannot release the number until it returns.
      *
+     * @param call what {@code action} does, named by the exception if the file is closed
      * @throws java.nio.channels.ClosedChannelException if the file is closed
      */
-    public final <T> T withPinnedFd(PinnedAction<T> action) throws IOException {
-        int fd = handle.acquire();
+    public final <T> T withPinnedFd(String call, PinnedAction<T> action) throws IOException {
+        int fd = acquire(call);
         try {
             return action.apply(fd);
         } finally {
@@ -107,15 +131,18 @@ public abstract class VpollFile {
         return handle.isOpen();
     }
 
-    public final void close() {
-        if (handle.close()) {
-            Set<Runnable> wakers = closeWakers;
-            if (wakers != null) {
-                for (Runnable r : wakers) {
-                    r.run();
-                }
+    /** Closes the file, once. @return true for the one call that closed it */
+    public final boolean close() {
+        if (!handle.close()) {
+            return false;
+        }
+        Set<Runnable> wakers = closeWakers;
+        if (wakers != null) {
+            for (Runnable r : wakers) {
+                r.run();
             }
         }
+        return true;
     }
 
     /**

@@ -34,9 +34,15 @@ public final class SelectableVpoll implements Channels.SelectableChannelCloser {
     private final JdkDescriptors.Adopted jdkFd;
     private final SelectableChannel channel;
     private final AtomicBoolean released = new AtomicBoolean();
+    /**
+     * The vpoll fd object this channel belongs to, held so that it stays reachable as long as the
+     * channel is (a Cleaner closes an unreachable one's file, which would close this channel).
+     */
+    private final Object owner;
 
-    private SelectableVpoll(VpollFile file, JdkDescriptors.Adopted jdkFd) {
+    private SelectableVpoll(VpollFile file, JdkDescriptors.Adopted jdkFd, Object owner) {
         this.file = file;
+        this.owner = owner;
         this.jdkFd = jdkFd;
         this.channel = Channels.readWriteSelectableChannel(jdkFd.descriptor(), this);
     }
@@ -48,12 +54,22 @@ public final class SelectableVpoll implements Channels.SelectableChannelCloser {
      * @throws UnsupportedOperationException if the default SelectorProvider is not the JDK's
      */
     public static SelectableVpoll open(VpollFile file) throws IOException {
+        return open(file, null);
+    }
+
+    /**
+     * Creates the channel of {@code file}, which keeps {@code owner} reachable.
+     *
+     * @throws java.nio.channels.ClosedChannelException if {@code file} is closed
+     * @throws UnsupportedOperationException if the default SelectorProvider is not the JDK's
+     */
+    public static SelectableVpoll open(VpollFile file, Object owner) throws IOException {
         SelectorProvider provider = SelectorProvider.provider();
-        return file.withPinnedFd(fd -> {
+        return file.withPinnedFd("channel()", fd -> {
             boolean closeOnExec = (Unistd.fcntl(fd, Unistd.F_GETFD, 0) & Unistd.FD_CLOEXEC) != 0;
             JdkDescriptors.Adopted adopted = JdkDescriptors.adopt(fd, closeOnExec);
             try {
-                return new SelectableVpoll(file, adopted);
+                return new SelectableVpoll(file, adopted, owner);
             } catch (RuntimeException e) {
                 adopted.owner().close();
                 if (e instanceof UnsupportedOperationException) {

@@ -108,7 +108,7 @@ public final class FdAwait {
                         return w.revents() & (events | ALWAYS);
                     }
                     if (file != null && !file.isOpen()) {
-                        throw new ClosedChannelException();
+                        throw file.closed("await");
                     }
                     if (Thread.interrupted()) {
                         if (interruptible) {
@@ -233,7 +233,7 @@ public final class FdAwait {
         @Override
         public int attempt(long nanos) throws IOException {
             if (file != null && !file.isOpen()) {
-                throw new ClosedChannelException();
+                throw file.closed("await");
             }
             int ms = WaitLoop.millis(nanos);
             Poll.set(fds, 0, fd, events);

@@ -90,7 +90,14 @@ public final class Syscall {
         Linker.Option[] options = new Linker.Option[extra.length + 1];
         options[0] = CAPTURE_ERRNO;
         System.arraycopy(extra, 0, options, 1, extra.length);
-        return LINKER.downcallHandle(symbol, descriptor, options);
+        try {
+            return LINKER.downcallHandle(symbol, descriptor, options);
+        } catch (IllegalCallerException e) {
+            // Native access denied: a handle that fails naming the flag to add ({@link NativeAccess}),
+            // so no facade's initializer fails. With captureCallState the handle takes the capture
+            // segment first.
+            return NativeAccess.deniedHandle(descriptor.toMethodType().insertParameterTypes(0, MemorySegment.class), e);
+        }
     }
 
     /** (state, args...) -&gt; int|long becomes (args...) -&gt; long with errno folded into the result. */

@@ -12,7 +12,7 @@ final class VpollFds {
     static int openFd(VpollFd vpoll) throws ClosedChannelException {
         Objects.requireNonNull(vpoll, "vpoll");
         if (!vpoll.isOpen()) {
-            throw new ClosedChannelException();
+            throw new org.jvpoll.backend.ClosedVpollFdException("registering a closed vpoll fd: " + vpoll);
         }
         return vpoll.fd();
     }

@@ -250,12 +250,23 @@ class DevVpollBackendEncodingTest {
     }
 
     @Test
-    void missingDeviceMeansModuleNotLoaded() {
-        String path = "/dev/vpoll-missing";
+    void missingDefaultDeviceMeansModuleNotLoaded() {
+        String path = DevVpollBackend.DEFAULT_PATH;
         VpollBackend.Availability a = new DevVpollBackend(new FakeKernel().withoutDevice(), path).availability();
         assertFalse(a.available());
         assertTrue(a.detail().contains(path), a.detail());
         assertTrue(a.detail().contains("not loaded"), a.detail());
+    }
+
+    @Test
+    void missingConfiguredPathIsReportedAsMissingNotAsModuleNotLoaded() {
+        String path = "/dev/vpoll-missing";
+        VpollBackend.Availability a = new DevVpollBackend(new FakeKernel().withoutDevice(), path).availability();
+        assertFalse(a.available());
+        assertTrue(a.detail().contains("the configured path " + path), a.detail());
+        assertTrue(a.detail().contains("does not exist"), a.detail());
+        assertTrue(a.detail().contains("-Djvpoll.devvpoll.path"), a.detail());
+        assertFalse(a.detail().contains("not loaded"), a.detail());
     }
 
     @Test

@@ -18,35 +18,34 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.UnsupportedEventsException;
 import org.jvpoll.VpollOp;
-import org.jvpoll.backend.TcpEmulationBackend.EmulatedFile;
 
 /** The emulation's request planning: which transitions TCP can make, decided before any syscall. */
 class TcpEmulationPlanTest {
 
     static UnsupportedEventsException refused(int from, VpollOp op, int events) {
-        return assertThrows(UnsupportedEventsException.class, () -> EmulatedFile.plan(from, op, events));
+        return assertThrows(UnsupportedEventsException.class, () -> EmulationPlan.TCP.plan(from, op, events));
     }
 
     @Test
     void closureAddsWhatTheKernelReportsAlongside() {
-        assertEquals(IN | RDNORM, TcpEmulationBackend.closure(IN));
-        assertEquals(OUT | WRNORM, TcpEmulationBackend.closure(OUT));
-        assertEquals(RDHUP | IN | RDNORM, TcpEmulationBackend.closure(RDHUP));
-        assertEquals(HUP | RDHUP | IN | RDNORM | OUT | WRNORM, TcpEmulationBackend.closure(HUP));
-        assertEquals(PRI | ERR, TcpEmulationBackend.closure(PRI | ERR));
+        assertEquals(IN | RDNORM, EmulationPlan.TCP.closure(IN));
+        assertEquals(OUT | WRNORM, EmulationPlan.TCP.closure(OUT));
+        assertEquals(RDHUP | IN | RDNORM, EmulationPlan.TCP.closure(RDHUP));
+        assertEquals(HUP | RDHUP | IN | RDNORM | OUT | WRNORM, EmulationPlan.TCP.closure(HUP));
+        assertEquals(PRI | ERR, EmulationPlan.TCP.closure(PRI | ERR));
     }
 
     @Test
     void plainChanges() {
-        assertEquals(IN | PRI, EmulatedFile.plan(IN, VpollOp.ADD, PRI));
-        assertEquals(PRI, EmulatedFile.plan(IN | PRI, VpollOp.DELETE, IN));
-        assertEquals(PRI, EmulatedFile.plan(IN | PRI, VpollOp.DELETE, IN | RDNORM));
-        assertEquals(OUT, EmulatedFile.plan(IN, VpollOp.SET, OUT | WRNORM));
-        assertEquals(IN, EmulatedFile.plan(0, VpollOp.ADD, IN | RDNORM));
-        assertEquals(HUP | RDHUP | IN | OUT, EmulatedFile.plan(0, VpollOp.ADD, HUP));
-        assertEquals(OUT | ERR, EmulatedFile.plan(OUT, VpollOp.ADD, ERR));
-        assertEquals(OUT | ERR, EmulatedFile.plan(0, VpollOp.ADD, OUT | ERR), "OUT raised in the same call");
-        assertEquals(0, EmulatedFile.plan(IN, VpollOp.DELETE, NVAL | IN), "deleting a bit that is clear is exact");
+        assertEquals(IN | PRI, EmulationPlan.TCP.plan(IN, VpollOp.ADD, PRI));
+        assertEquals(PRI, EmulationPlan.TCP.plan(IN | PRI, VpollOp.DELETE, IN));
+        assertEquals(PRI, EmulationPlan.TCP.plan(IN | PRI, VpollOp.DELETE, IN | RDNORM));
+        assertEquals(OUT, EmulationPlan.TCP.plan(IN, VpollOp.SET, OUT | WRNORM));
+        assertEquals(IN, EmulationPlan.TCP.plan(0, VpollOp.ADD, IN | RDNORM));
+        assertEquals(HUP | RDHUP | IN | OUT, EmulationPlan.TCP.plan(0, VpollOp.ADD, HUP));
+        assertEquals(OUT | ERR, EmulationPlan.TCP.plan(OUT, VpollOp.ADD, ERR));
+        assertEquals(OUT | ERR, EmulationPlan.TCP.plan(0, VpollOp.ADD, OUT | ERR), "OUT raised in the same call");
+        assertEquals(0, EmulationPlan.TCP.plan(IN, VpollOp.DELETE, NVAL | IN), "deleting a bit that is clear is exact");
     }
 
     @Test

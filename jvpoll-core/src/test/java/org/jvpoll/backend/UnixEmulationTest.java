@@ -33,17 +33,17 @@ class UnixEmulationTest {
     private static final int ALL = Events.ALL & 0xffff;
 
     private static UnsupportedEventsException refused(int from, VpollOp op, int events) {
-        return assertThrows(UnsupportedEventsException.class, () -> UnixEmulationBackend.plan(Backend.EMULATION, from, op, events));
+        return assertThrows(UnsupportedEventsException.class, () -> EmulationPlan.SOCKET_PAIR.plan(from, op, events));
     }
 
     @Test
     void theClosureIsWhatUnixPollReports() {
-        assertEquals(IN | RDNORM, UnixEmulationBackend.closure(IN));
-        assertEquals(OUT | WRNORM | WRBAND, UnixEmulationBackend.closure(OUT));
-        assertEquals(RDHUP | IN | RDNORM, UnixEmulationBackend.closure(RDHUP));
-        assertEquals(HUP | RDHUP | IN | RDNORM, UnixEmulationBackend.closure(HUP), "a socket pair's HUP does not force OUT");
+        assertEquals(IN | RDNORM, EmulationPlan.SOCKET_PAIR.closure(IN));
+        assertEquals(OUT | WRNORM | WRBAND, EmulationPlan.SOCKET_PAIR.closure(OUT));
+        assertEquals(RDHUP | IN | RDNORM, EmulationPlan.SOCKET_PAIR.closure(RDHUP));
+        assertEquals(HUP | RDHUP | IN | RDNORM, EmulationPlan.SOCKET_PAIR.closure(HUP), "a socket pair's HUP does not force OUT");
         assertEquals(ERR | HUP | RDHUP | IN | RDNORM | OUT | WRNORM | WRBAND,
-                UnixEmulationBackend.closure(ERR | UnixEmulationBackend.PEER_GONE), "a reset forces everything but PRI");
+                EmulationPlan.SOCKET_PAIR.closure(ERR | EmulationPlan.SocketPair.PEER_GONE), "a reset forces everything but PRI");
     }
 
     @Test
@@ -57,19 +57,19 @@ class UnixEmulationTest {
         assertEquals(HUP, refused(HUP | RDHUP | IN, VpollOp.DELETE, HUP).events() & HUP, "HUP is terminal");
         assertEquals(WRBAND, refused(0, VpollOp.ADD, WRBAND).events(), "a companion without its primary");
         assertEquals(IN, refused(RDHUP | IN, VpollOp.DELETE, IN).events(), "RDHUP keeps IN");
-        int gone = ERR | HUP | RDHUP | IN | OUT | UnixEmulationBackend.PEER_GONE;
+        int gone = ERR | HUP | RDHUP | IN | OUT | EmulationPlan.SocketPair.PEER_GONE;
         assertEquals(OUT, refused(gone, VpollOp.DELETE, OUT).events(), "after a reset OUT stays");
         assertEquals(ERR, refused(gone & ~ERR, VpollOp.ADD, ERR).events(), "a second reset cannot happen");
     }
 
     @Test
     void plansAreExactAndCanonical() {
-        assertEquals(IN | OUT, UnixEmulationBackend.plan(Backend.EMULATION, IN, VpollOp.ADD, OUT | WRNORM | WRBAND));
-        assertEquals(OUT, UnixEmulationBackend.plan(Backend.EMULATION, IN | OUT, VpollOp.DELETE, IN));
-        assertEquals(0, UnixEmulationBackend.plan(Backend.EMULATION, OUT, VpollOp.DELETE, OUT), "WRNORM and WRBAND go with OUT");
-        assertEquals(HUP | RDHUP | IN, UnixEmulationBackend.plan(Backend.EMULATION, 0, VpollOp.ADD, HUP));
-        assertEquals(ERR | HUP | RDHUP | IN | OUT | UnixEmulationBackend.PEER_GONE,
-                UnixEmulationBackend.plan(Backend.EMULATION, 0, VpollOp.SET, ERR | HUP));
+        assertEquals(IN | OUT, EmulationPlan.SOCKET_PAIR.plan(IN, VpollOp.ADD, OUT | WRNORM | WRBAND));
+        assertEquals(OUT, EmulationPlan.SOCKET_PAIR.plan(IN | OUT, VpollOp.DELETE, IN));
+        assertEquals(0, EmulationPlan.SOCKET_PAIR.plan(OUT, VpollOp.DELETE, OUT), "WRNORM and WRBAND go with OUT");
+        assertEquals(HUP | RDHUP | IN, EmulationPlan.SOCKET_PAIR.plan(0, VpollOp.ADD, HUP));
+        assertEquals(ERR | HUP | RDHUP | IN | OUT | EmulationPlan.SocketPair.PEER_GONE,
+                EmulationPlan.SOCKET_PAIR.plan(0, VpollOp.SET, ERR | HUP));
     }
 
     @Test

@@ -66,7 +66,8 @@ public final class NofileExhaustionCheck {
                 }
             } else if (error.errno() != Errno.EMFILE) {
                 fail("free=" + free + ": expected EMFILE, got " + error);
-            } else if (backend == org.jvpoll.Backend.EMULATION && !error.getMessage().contains("2 descriptors per vpoll fd")) {
+            } else if ((backend == Backend.EMULATION || backend == Backend.EMULATION_TCP)
+                    && !error.getMessage().contains("2 descriptors per vpoll fd")) {
                 fail("free=" + free + ": the EMFILE message should name the emulation's cost: " + error.getMessage());
             }
             TreeSet<Integer> extra = new TreeSet<>(after);
