@@ -140,19 +140,27 @@ public final class VpollFileSystem {
         /** @return the new mask, with {@link #ARMED} set if waiters must be notified */
         long change(int op, int events) {
             int e = events & Events.ALL;
-            long s;
-            int next;
-            do {
-                s = state.get();
+            for (;;) {
+                long s = state.get();
                 int mask = (int) s;
-                next = switch (op) {
+                int next = switch (op) {
                     case 1 -> mask | e;
                     case 2 -> mask & ~e;
                     case 3 -> e;
                     default -> throw new IllegalArgumentException("op " + op + ": expected 1, 2 or 3");
                 };
-            } while (!state.compareAndSet(s, next & 0xffffffffL));
-            return (next & 0xffffffffL) | (s & ARMED);
+                if ((next & Fuse.POLL_VISIBLE) == 0) {
+                    // Nothing a poller could see: a wake-up would only make the waiters re-poll
+                    // and find no event, so keep the arm for the next change that shows a bit.
+                    if (state.compareAndSet(s, (next & 0xffffffffL) | (s & ARMED))) {
+                        return next & 0xffffffffL;
+                    }
+                    continue;
+                }
+                if (state.compareAndSet(s, next & 0xffffffffL)) {
+                    return (next & 0xffffffffL) | (s & ARMED);
+                }
+            }
         }
 
         /** FUSE_POLL: remember the handle, arm if asked, and return the mask. */
