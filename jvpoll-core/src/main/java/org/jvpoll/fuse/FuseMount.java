@@ -86,6 +86,7 @@ public final class FuseMount implements AutoCloseable {
     private final Consumer<String> log;
     private final Thread shutdownHook;
     private boolean closed;
+    private volatile boolean createdParent;
 
     private FuseMount(Path path, boolean createdMountPoint, Mounter usedMounter, VpollFileSystem fs, Consumer<String> log) {
         this.path = path;
@@ -155,6 +156,20 @@ public final class FuseMount implements AutoCloseable {
      * @throws IOException              if it is served by a live jvpoll process, or mounting fails
      */
     public static FuseMount mount(Path file, Options options, Consumer<String> log) throws IOException {
+        return mount(file, options, log, false);
+    }
+
+    /**
+     * As {@link #mount(Path, Options, Consumer)}; with {@code createMissingParent}, a missing
+     * parent directory (one level, mode 0755) is created and removed again on close if it is
+     * then empty, so a default location such as /run/jvpoll leaves nothing behind.
+     *
+     * @throws IllegalArgumentException also if {@code file} is a regular file with content
+     *                                  (mounting would hide it), or its directory is missing
+     *                                  and not to be created
+     */
+    public static FuseMount mount(Path file, Options options, Consumer<String> log, boolean createMissingParent)
+            throws IOException {
         Path path = file.toAbsolutePath().normalize();
         if (Files.isSymbolicLink(path)) {
             throw new IllegalArgumentException(path + " is a symbolic link: give the path it points to");
@@ -163,7 +178,37 @@ public final class FuseMount implements AutoCloseable {
             throw new IllegalArgumentException(path + " is a directory: the vpoll file is mounted over a file"
                     + " (give a file path such as " + path.resolve("vpoll") + ")");
         }
+        Path parent = path.getParent();
+        boolean createdParent = false;
+        if (parent != null && !Files.isDirectory(parent)) {
+            if (!createMissingParent) {
+                throw new IllegalArgumentException("directory " + parent + " does not exist");
+            }
+            Files.createDirectory(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            createdParent = true;
+        }
+        try {
+            FuseMount m = mountFile(path, options, log);
+            m.createdParent = createdParent;
+            return m;
+        } catch (IOException | RuntimeException e) {
+            if (createdParent) {
+                deleteQuietly(parent);
+            }
+            throw e;
+        }
+    }
+
+    private static FuseMount mountFile(Path path, Options options, Consumer<String> log) throws IOException {
         cleanStale(List.of(path), null, log);
+        if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) > 0) {
+            throw new IllegalArgumentException(path + " is a regular file of " + Files.size(path) + " bytes: mounting"
+                    + " over it would hide its content until unmounted (remove it or give another path)");
+        }
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            log.accept("mounting over the existing " + describe(path) + " " + path
+                    + " (hidden while served, left in place afterwards)");
+        }
         boolean created = false;
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -302,8 +347,15 @@ public final class FuseMount implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        removeCreatedPaths();
+    }
+
+    private void removeCreatedPaths() {
         if (createdMountPoint) {
             deleteQuietly(path);
+        }
+        if (createdParent) {
+            deleteQuietly(path.getParent()); // fails harmlessly unless empty
         }
     }
 
@@ -316,9 +368,7 @@ public final class FuseMount implements AutoCloseable {
         }
         // Descriptors may still be open in this process: detach, do not wait.
         unmount(true);
-        if (createdMountPoint) {
-            deleteQuietly(path);
-        }
+        removeCreatedPaths();
     }
 
     private void unmount(boolean lazyOnly) {
@@ -414,6 +464,23 @@ public final class FuseMount implements AutoCloseable {
             }
         }
         return cleaned;
+    }
+
+    private static String describe(Path path) throws IOException {
+        Object kind = Files.readAttributes(path, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode");
+        int type = kind instanceof Integer mode ? mode & 0170000 : 0;
+        return switch (type) {
+            case 0020000 -> "character device";
+            case 0060000 -> "block device";
+            case 0010000 -> "FIFO";
+            case 0140000 -> "socket";
+            default -> "empty file";
+        };
+    }
+
+    /** @return whether {@link #close()} was called (false while serving, and after an unmount from outside) */
+    public synchronized boolean isClosed() {
+        return closed;
     }
 
     static void deleteQuietly(Path p) {

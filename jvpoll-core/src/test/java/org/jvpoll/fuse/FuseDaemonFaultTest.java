@@ -58,8 +58,10 @@ class FuseDaemonFaultTest {
                 Unistd.close(fd);
             }
             server.signal("TERM");
-            server.awaitExit(20);
+            server.awaitExit(20); // 143: the JVM exits by the signal after its shutdown hooks
             assertTrue(server.output().contains("unmounting " + path), server.output());
+            assertFalse(server.output().contains("from outside"), "a clean stop is not reported as an outside end: "
+                    + server.output());
         }
         assertEquals(List.of(), FuseSupport.mountsAt(path));
         assertFalse(Files.exists(path, LinkOption.NOFOLLOW_LINKS), "the file serve created is gone");
