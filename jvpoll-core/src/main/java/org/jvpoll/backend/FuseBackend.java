@@ -53,7 +53,7 @@ final class FuseBackend implements VpollBackend {
         if (a == null) {
             String why;
             try {
-                why = FuseMount.unavailableReason(ProcessMount.options().mounter());
+                why = org.jvpoll.fuse.FuseProbe.unavailableReason(ProcessMount.options().mounter());
             } catch (IllegalArgumentException e) {
                 why = e.getMessage();
             }

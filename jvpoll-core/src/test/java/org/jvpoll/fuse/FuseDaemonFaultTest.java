@@ -107,7 +107,7 @@ class FuseDaemonFaultTest {
             Unistd.close(fd);
         }
         List<String> log = new ArrayList<>();
-        assertEquals(List.of(path), FuseMount.cleanStale(List.of(path), null, log::add));
+        assertEquals(List.of(path), StaleMounts.clean(List.of(path), null, log::add));
         assertEquals(List.of(), FuseSupport.mountsAt(path));
         assertTrue(log.get(0).contains("stale"), log.toString());
         // and the path can be served again at once
