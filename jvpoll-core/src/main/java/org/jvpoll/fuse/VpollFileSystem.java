@@ -36,11 +36,13 @@ import org.jvpoll.syscall.Unistd;
  *
  * <p><b>Wake-ups.</b> The module wakes an instance's waiters on every change. Here a waiter exists
  * only where the kernel asked for a notification (FUSE_POLL with FUSE_POLL_SCHEDULE_NOTIFY, sent
- * whenever the file has waiters); the first change after such a poll sends FUSE_NOTIFY_POLL for
- * the poll handle, which wakes every waiter, and they poll again (re-arming). Changes while no
- * poll re-armed are seen by the re-poll that the previous notification already caused, so every
- * waiter observes every change it could observe with the module, including a new edge for
- * edge-triggered epoll, without a notification per change when nobody waits.
+ * whenever the file has waiters); the first change after such a poll that leaves a bit pollers
+ * can see sends FUSE_NOTIFY_POLL for the poll handle, which wakes every waiter, and they poll
+ * again (re-arming). Changes while no poll re-armed are seen by the re-poll that the previous
+ * notification already caused, so every waiter observes every change it could observe with the
+ * module, including a new edge for edge-triggered epoll, without a notification per change when
+ * nobody waits. A change to an empty (or invisible) mask sends nothing: the module's wake-up
+ * would only make the waiters re-poll and find no event.
  *
  * <p><b>Threads.</b> {@code readers} platform threads block in read(2) on /dev/fuse; the kernel
  * hands each request to one of them. Changes made directly in memory ({@link VpollInstance#ctl})
