@@ -12,6 +12,7 @@ import org.jvpoll.VpollOp;
 import org.jvpoll.fuse.FuseMount;
 import org.jvpoll.fuse.ProcessMount;
 import org.jvpoll.fuse.VpollFileSystem;
+import org.jvpoll.fuse.VpollInstance;
 import org.jvpoll.syscall.Fuse;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Unistd;
@@ -52,7 +53,7 @@ final class FuseBackend implements VpollBackend {
         if (a == null) {
             String why;
             try {
-                why = FuseMount.unavailableReason(ProcessMount.options().mounter());
+                why = org.jvpoll.fuse.FuseProbe.unavailableReason(ProcessMount.options().mounter());
             } catch (IllegalArgumentException e) {
                 why = e.getMessage();
             }
@@ -76,7 +77,7 @@ final class FuseBackend implements VpollBackend {
             fd = KernelIo.SYSTEM.open(path, Unistd.O_RDWR | (closeOnExec ? Unistd.O_CLOEXEC : 0)
                     | (nonBlocking ? Unistd.O_NONBLOCK : 0));
             int number = Ioctl.ioctl(fd, VpollFileSystem.IOCTL_INSTANCE, 0, "ioctl(" + path + ", jvpoll instance)");
-            VpollFileSystem.Instance instance = mount.fileSystem().instance(number);
+            VpollInstance instance = mount.fileSystem().instance(number);
             if (instance == null) {
                 throw new VpollException("ioctl(" + path + ", jvpoll instance)", 0,
                         "instance " + number + " unknown to this process's FUSE daemon");
@@ -105,12 +106,12 @@ final class FuseBackend implements VpollBackend {
     }
 
     static final class File extends VpollFile {
-        private final VpollFileSystem.Instance instance;
+        private final VpollInstance instance;
         private final FuseMount mount;
         private final String path;
         private final boolean viaIoctl;
 
-        File(int fd, VpollFileSystem.Instance instance, FuseMount mount, String path, boolean viaIoctl) {
+        File(int fd, VpollInstance instance, FuseMount mount, String path, boolean viaIoctl) {
             super(fd);
             this.instance = instance;
             this.mount = mount;

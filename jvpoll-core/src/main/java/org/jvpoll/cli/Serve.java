@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.CountDownLatch;
 
 import org.jvpoll.fuse.FuseMount;
 import org.jvpoll.fuse.VpollFileSystem;
@@ -90,22 +89,16 @@ final class Serve {
     static int run(String[] args, PrintStream out, PrintStream err) throws IOException {
         Settings s = parse(args);
         Path parent = s.path().toAbsolutePath().getParent();
-        if (parent != null && !Files.isDirectory(parent)) {
-            if (s.path().equals(defaultPath())) {
-                Files.createDirectories(parent);
-            } else {
-                throw new IllegalArgumentException("serve: directory " + parent + " does not exist");
-            }
+        if (parent != null && !Files.isDirectory(parent) && !s.path().equals(defaultPath())) {
+            throw new IllegalArgumentException("serve: directory " + parent + " does not exist");
         }
         FuseMount mount = FuseMount.mount(s.path(),
                 new FuseMount.Options(s.mode(), s.allowOther(), s.readers(), s.requestTimeout(), s.spinMicros(), s.mounter()),
-                line -> err.println("jvpoll serve: " + line));
+                line -> err.println("jvpoll serve: " + line), s.path().equals(defaultPath()));
         VpollFileSystem fs = mount.fileSystem();
-        CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             err.println("jvpoll serve: stopping, unmounting " + mount.path());
             mount.close();
-            stop.countDown();
         }));
         out.println("jvpoll serve: serving a vpoll device at " + mount.path() + " (pid " + ProcessHandle.current().pid()
                 + ", mode 0" + Integer.toOctalString(s.mode()) + (s.allowOther() ? ", allow_other" : "")
@@ -124,7 +117,7 @@ final class Serve {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        if (stop.getCount() > 0) {
+        if (!mount.isClosed()) { // not our own unmount on SIGTERM/SIGINT
             err.println("jvpoll serve: the FUSE connection of " + mount.path() + " ended (unmounted or aborted from outside)");
             mount.close();
             return 1;

@@ -1,27 +1,18 @@
 package org.jvpoll.fuse;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import org.jvpoll.Errno;
 import org.jvpoll.VpollException;
 import org.jvpoll.syscall.Creds;
-import org.jvpoll.syscall.Mount;
-import org.jvpoll.syscall.Spawn;
-import org.jvpoll.syscall.UnixSockets;
-import org.jvpoll.syscall.Unistd;
 
 /**
  * A mounted vpoll file system: the FUSE root is one regular file, mounted over a regular file
@@ -33,8 +24,11 @@ import org.jvpoll.syscall.Unistd;
  * which mounts and hands the descriptor back over a socket (SCM_RIGHTS).
  *
  * <p>Ownership: the mount source is {@code jvpoll-PID-STARTTIME}, so a mount whose process is gone
- * (killed before it could unmount) is recognised as stale by {@link #cleanStale} and lazily
+ * (killed before it could unmount) is recognised as stale by {@link StaleMounts} and lazily
  * unmounted. {@link #close()} unmounts; a JVM shutdown hook does the same at exit.
+ *
+ * <p>This class is the mount's lifecycle; {@link FuseProbe} says whether FUSE is usable,
+ * {@link Mounters} holds the two mount strategies and unmounting.
  */
 public final class FuseMount implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("org.jvpoll.fuse");
@@ -42,8 +36,6 @@ public final class FuseMount implements AutoCloseable {
     public static final String FS_TYPE = "fuse.jvpoll";
     public static final String SUBTYPE = "jvpoll";
     public static final String FUSERMOUNT = "fusermount3";
-    private static final String DEV_FUSE = "/dev/fuse";
-    private static final int COMM_FD = 3;
 
     /** How to mount. */
     public enum Mounter {
@@ -86,6 +78,7 @@ public final class FuseMount implements AutoCloseable {
     private final Consumer<String> log;
     private final Thread shutdownHook;
     private boolean closed;
+    private volatile boolean createdParent;
 
     private FuseMount(Path path, boolean createdMountPoint, Mounter usedMounter, VpollFileSystem fs, Consumer<String> log) {
         this.path = path;
@@ -110,43 +103,6 @@ public final class FuseMount implements AutoCloseable {
         return usedMounter;
     }
 
-    /** @return "" if FUSE can be used here, else why not */
-    public static String unavailableReason(Mounter mounter) {
-        int fd;
-        try (Arena arena = Arena.ofConfined()) {
-            fd = Unistd.open(arena.allocateFrom(DEV_FUSE), Unistd.O_RDWR | Unistd.O_CLOEXEC, "open(/dev/fuse)");
-        } catch (VpollException e) {
-            return switch (e.errno()) {
-                case Errno.ENOENT -> "no /dev/fuse (FUSE is not available here; a container needs --device /dev/fuse)";
-                case Errno.EACCES, Errno.EPERM -> "open(/dev/fuse) failed with " + Errno.name(e.errno())
-                        + " (no permission to use FUSE)";
-                default -> "open(/dev/fuse) failed with " + Errno.name(e.errno());
-            };
-        }
-        Unistd.closeQuietly(fd);
-        boolean root = Creds.geteuid() == 0;
-        boolean helper = findOnPath(FUSERMOUNT) != null;
-        return switch (mounter) {
-            case SYSCALL -> root ? "" : "mount(2) needs root (jvpoll.fuse.mounter=mount)";
-            case FUSERMOUNT3 -> helper ? "" : FUSERMOUNT + " not found on PATH (install the fuse3 package)";
-            case AUTO -> root || helper ? "" : "not root and " + FUSERMOUNT
-                    + " not found on PATH (install the fuse3 package)";
-        };
-    }
-
-    static Path findOnPath(String program) {
-        String pathVar = System.getenv("PATH");
-        for (String dir : (pathVar == null ? "/usr/bin:/bin" : pathVar).split(":")) {
-            if (!dir.isEmpty()) {
-                Path p = Path.of(dir, program);
-                if (Files.isExecutable(p)) {
-                    return p;
-                }
-            }
-        }
-        return null;
-    }
-
     /**
      * Mounts a vpoll file at {@code file}, creating it (mode 0600) if missing and removing it
      * again on close. A stale jvpoll mount at {@code file} is unmounted first.
@@ -155,6 +111,20 @@ public final class FuseMount implements AutoCloseable {
      * @throws IOException              if it is served by a live jvpoll process, or mounting fails
      */
     public static FuseMount mount(Path file, Options options, Consumer<String> log) throws IOException {
+        return mount(file, options, log, false);
+    }
+
+    /**
+     * As {@link #mount(Path, Options, Consumer)}; with {@code createMissingParent}, a missing
+     * parent directory (one level, mode 0755) is created and removed again on close if it is
+     * then empty, so a default location such as /run/jvpoll leaves nothing behind.
+     *
+     * @throws IllegalArgumentException also if {@code file} is a regular file with content
+     *                                  (mounting would hide it), or its directory is missing
+     *                                  and not to be created
+     */
+    public static FuseMount mount(Path file, Options options, Consumer<String> log, boolean createMissingParent)
+            throws IOException {
         Path path = file.toAbsolutePath().normalize();
         if (Files.isSymbolicLink(path)) {
             throw new IllegalArgumentException(path + " is a symbolic link: give the path it points to");
@@ -163,7 +133,37 @@ public final class FuseMount implements AutoCloseable {
             throw new IllegalArgumentException(path + " is a directory: the vpoll file is mounted over a file"
                     + " (give a file path such as " + path.resolve("vpoll") + ")");
         }
-        cleanStale(List.of(path), null, log);
+        Path parent = path.getParent();
+        boolean createdParent = false;
+        if (parent != null && !Files.isDirectory(parent)) {
+            if (!createMissingParent) {
+                throw new IllegalArgumentException("directory " + parent + " does not exist");
+            }
+            Files.createDirectory(parent, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            createdParent = true;
+        }
+        try {
+            FuseMount m = mountFile(path, options, log);
+            m.createdParent = createdParent;
+            return m;
+        } catch (IOException | RuntimeException e) {
+            if (createdParent) {
+                deleteQuietly(parent);
+            }
+            throw e;
+        }
+    }
+
+    private static FuseMount mountFile(Path path, Options options, Consumer<String> log) throws IOException {
+        StaleMounts.clean(List.of(path), null, log);
+        if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) > 0) {
+            throw new IllegalArgumentException(path + " is a regular file of " + Files.size(path) + " bytes: mounting"
+                    + " over it would hide its content until unmounted (remove it or give another path)");
+        }
+        if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
+            log.accept("mounting over the existing " + describe(path) + " " + path
+                    + " (hidden while served, left in place afterwards)");
+        }
         boolean created = false;
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
             try {
@@ -190,18 +190,18 @@ public final class FuseMount implements AutoCloseable {
         int devFd;
         if (mounter == Mounter.SYSCALL) {
             try {
-                devFd = mountWithSyscall(path, self, options);
+                devFd = Mounters.mountWithSyscall(path, self, options);
             } catch (VpollException e) {
-                if (options.mounter() == Mounter.AUTO && e.errno() == Errno.EPERM && findOnPath(FUSERMOUNT) != null) {
+                if (options.mounter() == Mounter.AUTO && e.errno() == Errno.EPERM && FuseProbe.findOnPath(FUSERMOUNT) != null) {
                     log.accept("mount(2) refused (EPERM), using " + FUSERMOUNT);
                     mounter = Mounter.FUSERMOUNT3;
-                    devFd = mountWithFusermount(path, self, options);
+                    devFd = Mounters.mountWithFusermount(path, self, options);
                 } else {
                     throw e;
                 }
             }
         } else {
-            devFd = mountWithFusermount(path, self, options);
+            devFd = Mounters.mountWithFusermount(path, self, options);
         }
         VpollFileSystem.Config config = new VpollFileSystem.Config(options.fileMode(), Creds.geteuid(), Creds.getegid(),
                 options.readers(), options.requestTimeoutSeconds(), options.spinMicros());
@@ -218,62 +218,6 @@ public final class FuseMount implements AutoCloseable {
         }
         Runtime.getRuntime().addShutdownHook(m.shutdownHook);
         return m;
-    }
-
-    private static int mountWithSyscall(Path path, Owner self, Options options) throws VpollException {
-        int devFd;
-        try (Arena arena = Arena.ofConfined()) {
-            devFd = Unistd.open(arena.allocateFrom(DEV_FUSE), Unistd.O_RDWR | Unistd.O_CLOEXEC, "open(/dev/fuse)");
-        }
-        String data = "fd=" + devFd + ",rootmode=" + Integer.toOctalString(org.jvpoll.syscall.Fuse.S_IFREG)
-                + ",user_id=" + Creds.geteuid() + ",group_id=" + Creds.getegid() + ",default_permissions"
-                + (options.allowOther() ? ",allow_other" : "");
-        try {
-            Mount.mount(self.tag(), path.toString(), FS_TYPE, Mount.MS_NOSUID | Mount.MS_NODEV, data);
-        } catch (VpollException e) {
-            Unistd.closeQuietly(devFd);
-            throw e;
-        }
-        return devFd;
-    }
-
-    /** fusermount3 mounts (it is setuid root) and sends the /dev/fuse fd back over a socket. */
-    private static int mountWithFusermount(Path path, Owner self, Options options) throws VpollException {
-        int[] sv = UnixSockets.socketpair();
-        int pid;
-        try {
-            int childEnd = sv[1];
-            if (childEnd == COMM_FD) { // dup2 onto itself would keep close-on-exec
-                childEnd = Unistd.dup(sv[1]);
-                Unistd.closeQuietly(sv[1]);
-                sv[1] = childEnd;
-            }
-            Map<String, String> env = new HashMap<>(System.getenv());
-            env.put("_FUSE_COMMFD", Integer.toString(COMM_FD));
-            String opts = "default_permissions,nosuid,nodev,fsname=" + self.tag() + ",subtype=" + SUBTYPE
-                    + (options.allowOther() ? ",allow_other" : "");
-            pid = Spawn.spawn(List.of(FUSERMOUNT, "-o", opts, "--", path.toString()), env, childEnd, COMM_FD);
-        } catch (VpollException e) {
-            Unistd.closeQuietly(sv[0]);
-            Unistd.closeQuietly(sv[1]);
-            throw e;
-        }
-        Unistd.closeQuietly(sv[1]);
-        int fd;
-        try {
-            fd = UnixSockets.receiveFd(sv[0], "recvmsg(fusermount3 socket)");
-        } finally {
-            Unistd.closeQuietly(sv[0]);
-        }
-        int status = Spawn.waitFor(pid);
-        if (fd < 0 || !Spawn.succeeded(status)) {
-            if (fd >= 0) {
-                Unistd.closeQuietly(fd);
-            }
-            throw new VpollException(FUSERMOUNT + " " + path, 0, "it ended with " + Spawn.describe(status)
-                    + (fd < 0 ? " without passing a /dev/fuse descriptor" : "") + " (its message is on stderr)");
-        }
-        return fd;
     }
 
     /**
@@ -302,8 +246,15 @@ public final class FuseMount implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        removeCreatedPaths();
+    }
+
+    private void removeCreatedPaths() {
         if (createdMountPoint) {
             deleteQuietly(path);
+        }
+        if (createdParent) {
+            deleteQuietly(path.getParent()); // fails harmlessly unless empty
         }
     }
 
@@ -316,104 +267,33 @@ public final class FuseMount implements AutoCloseable {
         }
         // Descriptors may still be open in this process: detach, do not wait.
         unmount(true);
-        if (createdMountPoint) {
-            deleteQuietly(path);
-        }
+        removeCreatedPaths();
     }
 
     private void unmount(boolean lazyOnly) {
         try {
-            unmount(path, usedMounter, lazyOnly);
+            Mounters.unmount(path, usedMounter, lazyOnly);
         } catch (IOException e) {
             log.accept("unmounting " + path + " failed: " + e.getMessage());
         }
     }
 
-    /** Unmounts {@code path}: plainly if nothing uses it, else lazily (MNT_DETACH). */
-    static void unmount(Path path, Mounter mounter, boolean lazyOnly) throws IOException {
-        if (mounter == Mounter.SYSCALL) {
-            if (!lazyOnly) {
-                try {
-                    Mount.umount2(path.toString(), Mount.UMOUNT_NOFOLLOW);
-                    return;
-                } catch (VpollException e) {
-                    if (e.errno() == Errno.EINVAL) {
-                        return; // not mounted (any more)
-                    }
-                    if (e.errno() != Mount.EBUSY) {
-                        throw e;
-                    }
-                }
-            }
-            try {
-                Mount.umount2(path.toString(), Mount.MNT_DETACH | Mount.UMOUNT_NOFOLLOW);
-            } catch (VpollException e) {
-                if (e.errno() != Errno.EINVAL) {
-                    throw e;
-                }
-            }
-        } else {
-            runFusermountUnmount(path);
-        }
+
+    private static String describe(Path path) throws IOException {
+        Object kind = Files.readAttributes(path, "unix:mode", LinkOption.NOFOLLOW_LINKS).get("mode");
+        int type = kind instanceof Integer mode ? mode & 0170000 : 0;
+        return switch (type) {
+            case 0020000 -> "character device";
+            case 0060000 -> "block device";
+            case 0010000 -> "FIFO";
+            case 0140000 -> "socket";
+            default -> "empty file";
+        };
     }
 
-    private static void runFusermountUnmount(Path path) throws IOException {
-        Process p = new ProcessBuilder(FUSERMOUNT, "-u", "-q", "-z", "--", path.toString())
-                .redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes()).trim();
-        try {
-            if (!p.waitFor(10, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new IOException(FUSERMOUNT + " -u " + path + " did not finish within 10 s");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(FUSERMOUNT + " -u " + path + ": interrupted", e);
-        }
-        if (p.exitValue() != 0 && !output.contains("not mounted") && !output.contains("not found in /etc/mtab")) {
-            throw new IOException(FUSERMOUNT + " -u " + path + " failed (exit " + p.exitValue() + "): " + output);
-        }
-    }
-
-    /**
-     * Finds jvpoll mounts at any of {@code paths}, or directly inside {@code dir}, whose serving
-     * process is gone, and unmounts them lazily, logging one line each.
-     *
-     * @return the mount points cleaned
-     * @throws IOException if a mount at one of {@code paths} belongs to a live process
-     */
-    static List<Path> cleanStale(List<Path> paths, Path dir, Consumer<String> log) throws IOException {
-        List<Path> cleaned = new ArrayList<>();
-        // Mounts may be stacked at one path: clean until the top one is live or none is left.
-        for (int round = 0; round < 16; round++) {
-            boolean again = false;
-            for (MountTable.Entry e : MountTable.read()) {
-                boolean ours = e.fsType().equals(FS_TYPE) || e.source().startsWith(Owner.PREFIX) && e.fsType().startsWith("fuse");
-                boolean here = paths.contains(e.mountPoint()) || dir != null && dir.equals(e.mountPoint().getParent());
-                if (!ours || !here) {
-                    continue;
-                }
-                Owner owner = Owner.parse(e.source());
-                if (owner != null && owner.isAlive()) {
-                    if (paths.contains(e.mountPoint())) {
-                        throw new IOException(e.mountPoint() + " is already served by jvpoll process " + owner.pid()
-                                + (owner.pid() == ProcessHandle.current().pid() ? " (this process)" : ""));
-                    }
-                    continue;
-                }
-                Mounter how = Creds.geteuid() == 0 ? Mounter.SYSCALL : Mounter.FUSERMOUNT3;
-                unmount(e.mountPoint(), how, true);
-                String who = owner == null ? "an unknown process" : "process " + owner.pid();
-                log.accept("removed a stale jvpoll FUSE mount at " + e.mountPoint() + " (" + who
-                        + " that served it is gone)");
-                cleaned.add(e.mountPoint());
-                again = true;
-            }
-            if (!again) {
-                break;
-            }
-        }
-        return cleaned;
+    /** @return whether {@link #close()} was called (false while serving, and after an unmount from outside) */
+    public synchronized boolean isClosed() {
+        return closed;
     }
 
     static void deleteQuietly(Path p) {

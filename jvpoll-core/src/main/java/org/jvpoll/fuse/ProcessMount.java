@@ -142,7 +142,7 @@ public final class ProcessMount {
 
     /** Unmounts stale mounts in {@code dir} and deletes mount-point files of dead processes. */
     static void cleanDirectory(Path dir, Consumer<String> log) throws IOException {
-        FuseMount.cleanStale(List.of(), dir, log);
+        StaleMounts.clean(List.of(), dir, log);
         try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, Owner.PREFIX + "*")) {
             for (Path f : files) {
                 Owner owner = Owner.parse(f.getFileName().toString());

@@ -31,7 +31,7 @@ class FuseUnprivilegedTest {
 
     static void requireFusermount() {
         FuseSupport.requireRootFuse();
-        if (FuseMount.findOnPath(FuseMount.FUSERMOUNT) == null) {
+        if (FuseProbe.findOnPath(FuseMount.FUSERMOUNT) == null) {
             String why = "fusermount3 not installed (package fuse3; run bin/install-test-deps)";
             System.out.println("SKIP " + why);
             Assumptions.assumeTrue(false, why);
@@ -67,7 +67,7 @@ class FuseUnprivilegedTest {
     void anUnprivilegedUserGetsTheFuseBackendThroughFusermount3() throws Exception {
         requireFusermount();
         for (String tool : new String[] {"unshare", "setpriv", "mknod"}) {
-            if (FuseMount.findOnPath(tool) == null) {
+            if (FuseProbe.findOnPath(tool) == null) {
                 String why = tool + " missing (util-linux / coreutils)";
                 System.out.println("SKIP " + why);
                 Assumptions.assumeTrue(false, why);
