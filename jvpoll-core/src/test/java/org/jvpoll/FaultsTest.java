@@ -15,7 +15,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -26,11 +25,15 @@ import org.jvpoll.syscall.Unistd;
 import org.jvpoll.testing.ChildJvm;
 import org.jvpoll.testing.Emulations;
 import org.jvpoll.testing.NativeProcess;
+import org.jvpoll.testing.BackendSelection;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.jvpoll.testing.Skip;
 
 /**
  * Faults: signals during waits and during ctl, exec with and without close-on-exec, and
  * RLIMIT_NOFILE exhaustion (in a child JVM that lowers its own limit). Prints figures.
  */
+@ExtendWith(BackendSelection.class)
 class FaultsTest {
     @TempDir
     Path dir;
@@ -39,15 +42,14 @@ class FaultsTest {
     static void requireSigpipeHandler() throws IOException {
         if (!NativeProcess.catches(NativeProcess.SIGPIPE)) {
             String why = "this JVM does not catch SIGPIPE, so sending it would kill the process";
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because(why);
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalsInterruptWaitsWithEintrAndTheWakeupStillArrives(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         requireSigpipeHandler();
         try (VpollFd vfd = VpollFd.create(0, options)) {
             AtomicInteger tid = new AtomicInteger();
@@ -94,7 +96,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalsDuringCtlChangeNothingCallersSee(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         requireSigpipeHandler();
         int rounds = Emulations.isEmulation(backend) ? 500 : 3000;
         int other = Emulations.other(backend);
@@ -138,7 +140,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void execInheritsOnlyTheFdsWithoutCloseOnExec(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         Path report = dir.resolve("child.txt");
         VpollFd kept = VpollFd.create(Events.IN, options.closeOnExec(false));
         try (VpollFd dropped = VpollFd.create(Events.IN, options.closeOnExec(true))) {
@@ -195,12 +197,11 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void exhaustedDescriptorLimitGivesEmfileAndLeavesNothingHalfMade(Backend backend) throws Exception {
-        BackendBehaviourTest.on(backend);
+        BackendSelection.options(backend);
         if (backend == Backend.DEV_VPOLL || backend == Backend.EVENTFD) {
             String why = backend.id() + ": RLIMIT_NOFILE runs for emulation (2 descriptors) and fuse (1, the open path"
                     + " dev-vpoll shares)";
-            System.out.println("SKIP " + why);
-            Assumptions.abort(why);
+            throw Skip.because(why);
         }
         try (ChildJvm child = new ChildJvm("org.jvpoll.testing.NofileExhaustionCheck", backend.id())) {
             int exit = child.awaitExit(120);

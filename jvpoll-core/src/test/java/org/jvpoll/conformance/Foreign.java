@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.jvpoll.testing.UnixFdPassing;
+import org.jvpoll.testing.BlockedThreads;
 
 /**
  * The foreign clients of the matrix: the C program in src/test/c (compiled here with gcc, once per
@@ -46,6 +47,11 @@ final class Foreign implements AutoCloseable {
                 // the process went away
             }
         });
+    }
+
+    /** Returns once a thread of this client sleeps in one of {@code calls} (it printed READY just before). */
+    void awaitBlocked(java.util.Set<BlockedThreads.Syscall> calls) throws InterruptedException {
+        BlockedThreads.awaitAnyThreadBlocked(process.pid(), calls);
     }
 
     /** @return the C client, compiled from src/test/c/conformance_client.c if needed */

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvpoll.Events;
@@ -23,6 +22,7 @@ import org.jvpoll.syscall.Unistd;
 import org.jvpoll.testing.ChildJvm;
 import org.jvpoll.testing.FuseSupport;
 import org.jvpoll.testing.UnprivilegedFuseCheck;
+import org.jvpoll.testing.Skip;
 
 /** The fusermount3 path: the /dev/fuse descriptor comes back over a socket (SCM_RIGHTS). */
 class FuseUnprivilegedTest {
@@ -33,8 +33,7 @@ class FuseUnprivilegedTest {
         FuseSupport.requireRootFuse();
         if (FuseMount.findOnPath(FuseMount.FUSERMOUNT) == null) {
             String why = "fusermount3 not installed (package fuse3; run bin/install-test-deps)";
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because(why);
         }
     }
 
@@ -69,8 +68,7 @@ class FuseUnprivilegedTest {
         for (String tool : new String[] {"unshare", "setpriv", "mknod"}) {
             if (FuseMount.findOnPath(tool) == null) {
                 String why = tool + " missing (util-linux / coreutils)";
-                System.out.println("SKIP " + why);
-                Assumptions.assumeTrue(false, why);
+                throw Skip.because(why);
             }
         }
         // /dev/fuse is 0600 on this machine: in a private mount namespace, a 0666 node for the same

@@ -12,10 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
-import org.jvpoll.testing.RequiredBackend;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.VpollOp;
@@ -23,20 +22,21 @@ import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
 import org.jvpoll.testing.UnixFdPassing;
+import org.jvpoll.testing.Skip;
+import org.jvpoll.testing.BlockedThreads;
 
 /**
  * A C program linked with Debian's libvpoll (vm/interop/vpoll_peer.c) and this jvpoll process
  * exchange vpoll fds over a UNIX socket and each sees the other's changes. Needs a real
  * /dev/vpoll (the module guest, or a served device) and the compiled peer (-Djvpoll.vm.peer).
  */
-class LibvpollInteropTest {
+class LibvpollPeerTest {
     @Test
     void libvpollAndJvpollShareFdsBothWays() throws Throwable {
         String peer = System.getProperty("jvpoll.vm.peer");
-        boolean required = "dev-vpoll".equals(RequiredBackend.id());
+        boolean required = "dev-vpoll".equals(BackendSelection.required());
         if (!required && (peer == null || !Backend.DEV_VPOLL.isAvailable())) {
-            System.out.println("SKIP LibvpollInteropTest: needs /dev/vpoll and -Djvpoll.vm.peer (run vm/module-guest.sh)");
-            Assumptions.assumeTrue(false, "no /dev/vpoll here");
+            throw Skip.because("LibvpollPeerTest: needs /dev/vpoll and -Djvpoll.vm.peer (run vm/module-guest.sh)");
         }
         Path sock = Path.of("/tmp", "jvpoll-interop-" + ProcessHandle.current().pid() + ".sock");
         Process p = new ProcessBuilder(peer, sock.toString()).redirectErrorStream(true).start();
@@ -59,7 +59,7 @@ class LibvpollInteropTest {
                 assertEquals(Events.OUT, mask);
                 link.sendByte('b');
                 // 3. Wake the peer, which is blocked in poll(2) on our fd.
-                Thread.sleep(200);
+                BlockedThreads.awaitAnyThreadBlocked(p.pid(), BlockedThreads.WAITS);
                 mine.add(Events.HUP);
                 String line;
                 while ((line = out.readLine()) != null) {
