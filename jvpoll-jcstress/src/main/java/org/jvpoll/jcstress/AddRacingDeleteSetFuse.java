@@ -4,45 +4,20 @@ import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
 
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
-import org.jvpoll.VpollFd;
-import org.openjdk.jcstress.annotations.Actor;
-import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.Description;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
-import org.openjdk.jcstress.infra.results.IIII_Result;
 
-/**
- * ADD IN racing DEL OUT then SET PRI on one FUSE vpoll fd that starts at OUT (IN=1, PRI=2, OUT=4).
- * Outcome: (ADD's result, DEL's result, SET's result, final mask). The acceptable outcomes are
- * exactly the three orders the calls can take; a lost update, a torn mask, a result no order
- * produces or an exception (-2) is forbidden.
- */
+/** {@link AddRacingDeleteSet} on the FUSE backend, setting PRI (2). */
 @JCStressTest
 @Description("ADD racing DEL and SET on one FUSE vpoll fd is linearizable")
 @Outcome(id = "5, 1, 2, 2", expect = ACCEPTABLE, desc = "ADD, DEL, SET")
 @Outcome(id = "1, 0, 2, 2", expect = ACCEPTABLE, desc = "DEL, ADD, SET")
 @Outcome(id = "3, 0, 2, 3", expect = ACCEPTABLE, desc = "DEL, SET, ADD")
 @State
-public class AddRacingDeleteSetFuse {
-    private static final Backend BACKEND = Backend.FUSE;
-    private final VpollFd fd = Fds.take(BACKEND, Events.OUT);
-
-    @Actor
-    public void add(IIII_Result r) {
-        r.r1 = Fds.outcome(() -> fd.add(Events.IN));
-    }
-
-    @Actor
-    public void deleteThenSet(IIII_Result r) {
-        r.r2 = Fds.outcome(() -> fd.delete(Events.OUT));
-        r.r3 = Fds.outcome(() -> fd.set(Events.PRI));
-    }
-
-    @Arbiter
-    public void finalMask(IIII_Result r) {
-        r.r4 = Fds.events(fd);
-        Fds.give(BACKEND, fd);
+public class AddRacingDeleteSetFuse extends AddRacingDeleteSet {
+    public AddRacingDeleteSetFuse() {
+        super(Backend.FUSE, Events.PRI);
     }
 }
