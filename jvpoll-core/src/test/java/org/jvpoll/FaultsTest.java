@@ -22,7 +22,7 @@ import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Spawn;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.Emulations;
 import org.jvpoll.testing.NativeProcess;
 import org.jvpoll.testing.BackendSelection;
@@ -203,7 +203,7 @@ class FaultsTest {
                     + " dev-vpoll shares)";
             throw Skip.because(why);
         }
-        try (ChildJvm child = new ChildJvm("org.jvpoll.testing.NofileExhaustionCheck", backend.id())) {
+        try (ChildProcess child = ChildProcess.java("org.jvpoll.testing.NofileExhaustionCheck", backend.id())) {
             int exit = child.awaitExit(120);
             System.out.println(child.output());
             assertEquals(0, exit, child.output());

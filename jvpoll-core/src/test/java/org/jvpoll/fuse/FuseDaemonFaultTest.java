@@ -21,7 +21,7 @@ import org.jvpoll.backend.KernelIo;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
 import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.Skip;
@@ -46,7 +46,7 @@ class FuseDaemonFaultTest {
     void sigtermUnmountsAndRemovesTheFileAndASecondServerIsRefusedMeanwhile() throws Exception {
         FuseSupport.requireRootFuse();
         Path path = dir.resolve("vpoll");
-        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString())) {
+        try (ChildProcess server = ChildProcess.java(CLI, "serve", path.toString())) {
             server.awaitLine("serving a vpoll device at " + path, 30);
             assertEquals(1, FuseSupport.mountsAt(path).size());
             IOException busy = assertThrows(IOException.class, () -> FuseMount.mount(path,
@@ -71,7 +71,7 @@ class FuseDaemonFaultTest {
         FuseSupport.requireRootFuse();
         Path path = dir.resolve("vpoll");
         int fd;
-        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString())) {
+        try (ChildProcess server = ChildProcess.java(CLI, "serve", path.toString())) {
             server.awaitLine("serving a vpoll device", 30);
             fd = open(path);
             try (Probe probe = new Probe(fd, Events.IN)) {
@@ -112,7 +112,7 @@ class FuseDaemonFaultTest {
     void aStoppedDaemonIsCutOffByTheRequestTimeoutInsteadOfHangingCallersForever() throws Exception {
         FuseSupport.requireRootFuse();
         Path path = dir.resolve("vpoll");
-        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString(), "--request-timeout", "1")) {
+        try (ChildProcess server = ChildProcess.java(CLI, "serve", path.toString(), "--request-timeout", "1")) {
             String started = server.awaitLine("serving a vpoll device", 30);
             if (!started.contains("request timeout 1 s")) {
                 String why = "this kernel has no FUSE request timeouts (FUSE 7.43, Linux 6.14): a stopped daemon blocks callers";

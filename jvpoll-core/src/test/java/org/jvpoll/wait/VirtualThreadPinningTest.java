@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Events;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.BlockedThreads;
 
 /**
@@ -22,7 +22,7 @@ import org.jvpoll.testing.BlockedThreads;
 class VirtualThreadPinningTest {
     @Test
     void setWaitsLeaveTheCarrierFreeAndMaskedWaitsHoldIt() throws Exception {
-        try (ChildJvm child = new ChildJvm(PinningChild.class.getName())) {
+        try (ChildProcess child = ChildProcess.java(PinningChild.class.getName())) {
             String line = child.awaitLine("RESULT", 90);
             assertEquals("RESULT poll: free, woken; select: free, woken; epoll: free, woken;"
                     + " ppoll with mask: other ran while waiting false, after wakeup true", line, child.output());
