@@ -74,8 +74,13 @@ public final class BlockedThreads {
 
     /** Returns once thread {@code tid} of process {@code pid} sleeps in one of {@code calls} (or has ended). */
     public static void awaitBlocked(long pid, int tid, Set<Syscall> calls) throws InterruptedException {
+        awaitBlocked(pid, tid, calls, TIMEOUT_SECONDS);
+    }
+
+    /** The same, failing after {@code seconds}. */
+    public static void awaitBlocked(long pid, int tid, Set<Syscall> calls, int seconds) throws InterruptedException {
         Path task = Path.of("/proc", Long.toString(pid), "task", Integer.toString(tid));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(TIMEOUT_SECONDS);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         String last = "";
         while (System.nanoTime() < deadline) {
             try {
@@ -91,7 +96,7 @@ public final class BlockedThreads {
             Thread.sleep(1);
         }
         throw new AssertionError("thread " + tid + " of process " + pid + " did not block in " + calls + " within "
-                + TIMEOUT_SECONDS + " s (last: " + last + ")");
+                + seconds + " s (last: " + last + ")");
     }
 
     /**
