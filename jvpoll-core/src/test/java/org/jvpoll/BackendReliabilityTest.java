@@ -19,17 +19,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Epoll;
+import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.MemFd;
 import org.jvpoll.syscall.Poll;
-import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.Probe;
+import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.jvpoll.testing.Probe;
 
 /**
  * Stress, fd safety and leak checks, re-run against every backend (dev-vpoll through a

@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -22,11 +23,10 @@ import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Spawn;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.Emulations;
 import org.jvpoll.testing.NativeProcess;
-import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.jvpoll.testing.Skip;
 
 /**

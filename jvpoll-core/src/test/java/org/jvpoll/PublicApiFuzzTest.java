@@ -8,12 +8,12 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.syscall.Poll;
-import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.jvpoll.testing.Probe;
 
 /**
  * Random calls into every public entry point (VpollFd create/add/delete/set/ctl, the Vpoll C

@@ -17,17 +17,17 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Sockets;
-import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Uring;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.jvpoll.testing.Skip;
 
 /** VpollBatch: results equal to one ctl per change on every backend, both paths, close races. */

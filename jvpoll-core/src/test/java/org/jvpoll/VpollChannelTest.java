@@ -16,11 +16,11 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.jvpoll.testing.OpenDescriptors;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.jvpoll.testing.OpenDescriptors;
 
 /** {@link VpollFd#channel()}: identity, the shared lifetime of channel and fd, no leaks. */
 @ExtendWith(BackendSelection.class)

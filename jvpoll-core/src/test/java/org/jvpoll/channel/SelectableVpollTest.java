@@ -15,12 +15,14 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
@@ -33,11 +35,9 @@ import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Stat;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.OpenDescriptors;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.jvpoll.testing.BlockedThreads;
-import java.util.concurrent.CompletableFuture;
+import org.jvpoll.testing.OpenDescriptors;
 
 /**
  * The adoption of a vpoll fd into a JDK-owned descriptor M, and M's single, deferred, race-free

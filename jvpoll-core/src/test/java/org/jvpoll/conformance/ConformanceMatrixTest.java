@@ -10,8 +10,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.VpollFd;
-import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.Probe;
 
 /**
  * The conformance matrix: every scenario of {@link Scenarios} against every backend this JVM has

@@ -8,9 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.jvpoll.testing.UnixFdPassing;
 import org.jvpoll.testing.BlockedThreads;
 import org.jvpoll.testing.ChildProcess;
+import org.jvpoll.testing.UnixFdPassing;
 
 /**
  * The foreign clients of the matrix: the C program in src/test/c (compiled here with gcc, once per

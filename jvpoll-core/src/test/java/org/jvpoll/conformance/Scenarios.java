@@ -31,10 +31,10 @@ import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Signals;
 import org.jvpoll.syscall.Spawn;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.BlockedThreads;
 import org.jvpoll.wait.EpollSet;
 import org.jvpoll.wait.ReadyEvents;
 import org.jvpoll.wait.SignalSet;
-import org.jvpoll.testing.BlockedThreads;
 
 /** The scenarios of the conformance matrix, in table order. */
 final class Scenarios {

@@ -16,8 +16,8 @@ import org.jvpoll.backend.KernelIo;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.FuseSupport;
 import org.jvpoll.testing.ChildProcess;
+import org.jvpoll.testing.FuseSupport;
 
 /**
  * A hostile local client (hostile_client.py, run as root and as uid 65534) throws malformed,

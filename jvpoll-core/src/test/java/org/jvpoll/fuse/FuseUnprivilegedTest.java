@@ -19,8 +19,8 @@ import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
 import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
-import org.jvpoll.testing.UnprivilegedFuseCheck;
 import org.jvpoll.testing.Skip;
+import org.jvpoll.testing.UnprivilegedFuseCheck;
 
 /** The fusermount3 path: the /dev/fuse descriptor comes back over a socket (SCM_RIGHTS). */
 class FuseUnprivilegedTest {

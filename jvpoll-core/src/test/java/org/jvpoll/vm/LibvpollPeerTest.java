@@ -9,17 +9,17 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
-import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.VpollOp;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.UnixFdPassing;
-import org.jvpoll.testing.Skip;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.BlockedThreads;
 import org.jvpoll.testing.ChildProcess;
+import org.jvpoll.testing.Skip;
+import org.jvpoll.testing.UnixFdPassing;
 
 /**
  * A C program linked with Debian's libvpoll (vm/interop/vpoll_peer.c) and this jvpoll process

@@ -17,9 +17,9 @@ import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.Skip;
 import org.jvpoll.wait.EpollSet;
 import org.jvpoll.wait.ReadyEvents;
-import org.jvpoll.testing.Skip;
 
 /**
  * No port or listener ceiling: {@code jvpoll.manyfds.count} (default 100,000) emulated vpoll fds in

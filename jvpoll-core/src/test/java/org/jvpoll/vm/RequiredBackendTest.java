@@ -7,9 +7,9 @@ import java.io.IOException;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
-import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Skip;
 
 /**

@@ -6,13 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.jvpoll.testing.WaitingThread;
 
 /**

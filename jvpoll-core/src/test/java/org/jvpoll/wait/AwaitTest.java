@@ -22,9 +22,9 @@ import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.park.Poller;
+import org.jvpoll.testing.BlockedThreads;
 import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.WaitingThread;
-import org.jvpoll.testing.BlockedThreads;
 
 /**
  * {@link VpollFd#await} and {@link Readiness#await}: virtual threads park through the poller,

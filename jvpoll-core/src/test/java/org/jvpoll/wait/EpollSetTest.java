@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
@@ -22,9 +23,8 @@ import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.syscall.TimerFd;
-import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.WaitingThread;
 
 @ExtendWith(BackendSelection.class)

@@ -10,15 +10,15 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.syscall.TimerFd;
-import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.BackendSelection;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.jvpoll.testing.Probe;
 import org.jvpoll.testing.WaitingThread;
 
 @ExtendWith(BackendSelection.class)

@@ -15,8 +15,8 @@ import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Pipe;
 import org.jvpoll.syscall.Signals;
 import org.jvpoll.syscall.TimerFd;
-import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.testing.Skip;
 
 /** Real kernel descriptors for the waiter tests, all closed by {@link #close()}. */

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
 import org.jvpoll.syscall.Signals;
-import org.jvpoll.testing.WaitingThread;
 import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.WaitingThread;
 
 /**
  * The EINTR policy: unmasked waits resume after a signal handler ran, with the time left; masked

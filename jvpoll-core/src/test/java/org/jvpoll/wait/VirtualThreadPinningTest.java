@@ -8,8 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Events;
-import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.ChildProcess;
 
 /**
  * What docs/wait.md says about the sets' waits on virtual threads, checked on the running JDK with
