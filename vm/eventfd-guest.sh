@@ -52,7 +52,7 @@ RUNS="$VM_OUT/eventfd-guest-runs.sh"
 runs_begin "$RUNS"
 runs_junit "$RUNS" eventfd "-Djvpoll.require.backend=eventfd -Djvpoll.test.backends=eventfd" "$KERNEL_TESTS ${JVPOLL_VM_EXTRA_TESTS:-}"
 # eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend). No
-# LibvpollInteropTest here: on a kernel with EFD_VPOLL, Debian's libvpoll creates eventfd vpoll fds
+# LibvpollPeerTest here: on a kernel with EFD_VPOLL, Debian's libvpoll creates eventfd vpoll fds
 # and its vpoll_ctl writes to the fd (the eventfd protocol), which a /dev/vpoll fd refuses; the
 # interop test runs in the 6.1 guest, where libvpoll falls back to /dev/vpoll.
 runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.backend=dev-vpoll \

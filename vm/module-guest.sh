@@ -41,7 +41,7 @@ cp "$VPOLL_KO" "$INITRD_DIR/lib/modules/vpoll.ko"
 RUNS="$VM_OUT/module-guest-runs.sh"
 runs_begin "$RUNS"
 runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.vm.peer=$VM_OUT/vpoll_peer" \
-    "org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest org.jvpoll.vm.LibvpollInteropTest ${JVPOLL_VM_EXTRA_TESTS:-}"
+    "org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest org.jvpoll.vm.LibvpollPeerTest ${JVPOLL_VM_EXTRA_TESTS:-}"
 runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.1" "$EMULATION_MATRIX"
 runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.1" "$EMULATION_TESTS"
 runs_end "$RUNS"

@@ -16,41 +16,27 @@ import java.nio.channels.ClosedChannelException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Emulations;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.WaitingThread;
 
 /**
  * One behaviour suite, re-run against every backend. A backend this machine lacks is skipped with
  * the reason printed; the emulation backend is always available, so it always runs.
  */
+@ExtendWith(BackendSelection.class)
 class BackendBehaviourTest {
 
     static final int ALL_INTEREST = Events.ALL & 0xffff;
 
-    static VpollFd.Options on(Backend backend) {
-        String only = System.getProperty("jvpoll.test.backends");
-        if (only != null && !java.util.Arrays.asList(only.split(",")).contains(backend.id())) {
-            Assumptions.abort("this run covers only " + only + "; " + backend.id() + " runs in the main test run");
-        }
-        if (!backend.isAvailable()) {
-            String why = "backend " + backend.id() + " not available here: " + backend.availability();
-            if (backend.id().equals(org.jvpoll.testing.RequiredBackend.id())) {
-                throw new AssertionError("required by -D" + org.jvpoll.testing.RequiredBackend.PROPERTY + ", but " + why);
-            }
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
-        }
-        return VpollFd.Options.DEFAULT.backend(backend);
-    }
 
     /** Events the backend needs pending before it can raise {@code event}: ERR on the TCP emulation needs OUT. */
     static int baseFor(Backend backend, int event) {
@@ -60,7 +46,7 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void everySupportedEventIsSetAndClearedAsPollAndEpollSeeIt(Backend backend) throws IOException {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int tested = 0;
         for (int event : Events.namedBits()) {
             if ((backend.supportedEvents() & event) == 0
@@ -103,7 +89,7 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void setReplacesTheWholeMaskAndCombinationsWork(Backend backend) throws IOException {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int combo = Emulations.carries(backend, PRI | ERR) ? PRI | OUT | ERR : OUT;
         try (VpollFd vfd = VpollFd.create(IN | OUT, options); Probe probe = new Probe(vfd.fd(), ALL_INTEREST)) {
             assertEquals(IN | OUT, vfd.events() & (IN | OUT | PRI | ERR));
@@ -121,7 +107,7 @@ class BackendBehaviourTest {
     @EnumSource(Backend.class)
     void stateIsExactRepeatedAddThenOneDeleteClears(Backend backend) throws IOException {
         // libvpoll's C emulation leaves IN set here (each ADD writes one more byte, DEL reads 4).
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int other = Emulations.other(backend);
         try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), ALL_INTEREST)) {
             for (int i = 0; i < 7; i++) {
@@ -146,7 +132,7 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void initialEventsAndFlags(Backend backend) throws IOException {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int other = Emulations.other(backend);
         try (VpollFd vfd = VpollFd.create(IN | other, options)) {
             assertEquals(IN | other, vfd.events() & (IN | PRI | OUT));
@@ -164,7 +150,7 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void badInputIsRejectedPreciselyAndLeaksNothing(Backend backend) throws IOException {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int fdsBefore = Probe.openFdCount();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> VpollFd.create(0x10000000, options));
@@ -185,7 +171,7 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closeIsIdempotentAndUseAfterCloseFails(Backend backend) throws IOException {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int fdsBefore = Probe.openFdCount();
         VpollFd vfd = VpollFd.create(IN, options);
         assertNotEquals(fdsBefore, Probe.openFdCount());
@@ -202,31 +188,19 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aWaiterInAnotherThreadIsWoken(Backend backend) throws Exception {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int other = Emulations.other(backend);
         try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), IN | other)) {
-            AtomicInteger seen = new AtomicInteger(-1);
-            CountDownLatch waiting = new CountDownLatch(1);
-            Thread waiter = Thread.ofPlatform().start(() -> {
-                waiting.countDown();
-                try {
-                    seen.set(probe.epoll(10_000));
-                } catch (VpollException ex) {
-                    seen.set(-2);
-                }
-            });
-            assertTrue(waiting.await(5, TimeUnit.SECONDS));
-            Thread.sleep(50); // let it block in epoll_wait
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> probe.epoll(10_000)).blocked();
             vfd.add(other);
-            waiter.join(10_000);
-            assertEquals(other, seen.get());
+            assertEquals(other, waiter.get(), "the waiter blocked in epoll_wait is woken with the event");
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void everyChangeGivesEdgeTriggeredWaitersANewEdgeWhileInIsSet(Backend backend) throws IOException {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         try (VpollFd vfd = VpollFd.create(0, options); Probe probe = new Probe(vfd.fd(), IN | Epoll.EPOLLET)) {
             vfd.add(IN);
             assertEquals(IN, probe.epoll(1000));
@@ -241,7 +215,7 @@ class BackendBehaviourTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void concurrentChangersAndCloseNeverCorruptOrLeak(Backend backend) throws Exception {
-        VpollFd.Options options = on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int fdsBefore = Probe.openFdCount();
         for (int round = 0; round < 5; round++) {
             VpollFd vfd = VpollFd.create(0, options);

@@ -19,14 +19,16 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Epoll;
+import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.MemFd;
 import org.jvpoll.syscall.Poll;
-import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.syscall.UnixSockets;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Probe;
 
 /**
@@ -36,6 +38,7 @@ import org.jvpoll.testing.Probe;
  * {@code -Djvpoll.stress.ops=1000000 -Djvpoll.leak.cycles=1000000 -Djvpoll.canary.rounds=10000}.
  * Every test prints one line of figures starting with its name, which docs/reliability.md quotes.
  */
+@ExtendWith(BackendSelection.class)
 class BackendReliabilityTest {
     static final int THREADS = 8;
     static final int SHARED_FDS = 4;
@@ -59,7 +62,7 @@ class BackendReliabilityTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void eightThreadsOfMixedOperationsLoseNoWakeup(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         long totalOps = prop("jvpoll.stress.ops", backend == Backend.EMULATION_TCP ? 8_000 : 80_000);
         // Every backend churns every bit it has, OUT and ERR included (the emulation once failed
         // here: OUT came back after a clear; docs/reliability.md). -Djvpoll.stress.emulationInOnly=true
@@ -208,7 +211,7 @@ class BackendReliabilityTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closeMidCtlNeverReachesDescriptorsThatReuseTheNumber(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         long rounds = prop("jvpoll.canary.rounds", 200);
         // On the emulation an OUT or ERR ctl costs milliseconds (filler, drains): the canary uses
         // IN/PRI there unless -Djvpoll.stress.emulationOut=true (about 90 s at CI counts).
@@ -328,7 +331,7 @@ class BackendReliabilityTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void createCtlCloseCyclesLeakNoDescriptorAndNoHeap(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         long cycles = prop("jvpoll.leak.cycles", backend == Backend.EMULATION_TCP ? 5_000 : 10_000);
         // Hold one fd so the FUSE mount (and the per-process listener) outlive the cycles.
         try (VpollFd hold = VpollFd.create(0, options)) {

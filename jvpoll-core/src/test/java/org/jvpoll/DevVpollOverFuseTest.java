@@ -4,11 +4,11 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.jvpoll.backend.Backends;
 import org.jvpoll.fuse.FuseMount;
 import org.jvpoll.fuse.ProcessMount;
+import org.jvpoll.testing.Skip;
 
 /**
  * The whole behaviour suite for the dev-vpoll backend, against a real device: a FUSE-served
@@ -29,8 +29,7 @@ class DevVpollOverFuseTest extends BackendBehaviourTest {
                 : !Backend.FUSE.isAvailable() ? "FUSE not available here: " + Backend.FUSE.availability()
                 : org.jvpoll.syscall.Creds.geteuid() != 0 ? "serving a device for another backend's suite needs root here" : null;
         if (why != null) {
-            System.out.println("SKIP dev-vpoll over a served FUSE file: " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because("dev-vpoll over a served FUSE file: " + why);
         }
         served = FuseMount.mount(Path.of(path), ProcessMount.options(), line -> System.out.println("serve: " + line));
         System.out.println("dev-vpoll suite runs against a FUSE-served vpoll file at " + served.path());

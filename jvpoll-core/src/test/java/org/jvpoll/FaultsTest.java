@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -24,14 +24,18 @@ import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Spawn;
 import org.jvpoll.syscall.Syscall;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.Emulations;
 import org.jvpoll.testing.NativeProcess;
+import org.jvpoll.testing.Skip;
 
 /**
  * Faults: signals during waits and during ctl, exec with and without close-on-exec, and
  * RLIMIT_NOFILE exhaustion (in a child JVM that lowers its own limit). Prints figures.
  */
+@ExtendWith(BackendSelection.class)
 class FaultsTest {
     @TempDir
     Path dir;
@@ -40,15 +44,14 @@ class FaultsTest {
     static void requireSigpipeHandler() throws IOException {
         if (!NativeProcess.catches(NativeProcess.SIGPIPE)) {
             String why = "this JVM does not catch SIGPIPE, so sending it would kill the process";
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because(why);
         }
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalsInterruptWaitsWithEintrAndTheWakeupStillArrives(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         requireSigpipeHandler();
         try (VpollFd vfd = VpollFd.create(0, options)) {
             AtomicInteger tid = new AtomicInteger();
@@ -78,15 +81,19 @@ class FaultsTest {
                 Thread.onSpinWait();
             }
             for (int i = 0; i < 50; i++) {
-                Thread.sleep(2);
+                BlockedThreads.awaitBlocked(tid.get()); // each signal finds the waiter inside epoll_wait
                 NativeProcess.tgkill(tid.get(), NativeProcess.SIGPIPE);
+                long deadline = System.nanoTime() + 10_000_000_000L;
+                while (eintr.get() == i && System.nanoTime() < deadline) {
+                    Thread.onSpinWait(); // until this signal's EINTR is counted, so no two signals merge
+                }
             }
             long t0 = System.nanoTime();
             vfd.add(Events.IN);
             waiter.join(10_000);
             double ms = (System.nanoTime() - t0) / 1e6;
             assertEquals(Events.IN, seen.get() & Events.IN, "the waiter wakes with IN after the signals");
-            assertTrue(eintr.get() > 0, "at least one signal interrupted epoll_wait");
+            assertEquals(50, eintr.get(), "every signal interrupted epoll_wait");
             System.out.printf(Locale.ROOT, "EINTR-WAIT backend=%s signals=50 eintr-returns=%d wake-after-ADD=%.1fms%n",
                     backend.id(), eintr.get(), ms);
         }
@@ -95,7 +102,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void signalsDuringCtlChangeNothingCallersSee(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         requireSigpipeHandler();
         int rounds = Emulations.isEmulation(backend) ? 500 : 3000;
         int other = Emulations.other(backend);
@@ -139,7 +146,7 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void execInheritsOnlyTheFdsWithoutCloseOnExec(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         Path report = dir.resolve("child.txt");
         VpollFd kept = VpollFd.create(Events.IN, options.closeOnExec(false));
         try (VpollFd dropped = VpollFd.create(Events.IN, options.closeOnExec(true))) {
@@ -196,14 +203,13 @@ class FaultsTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void exhaustedDescriptorLimitGivesEmfileAndLeavesNothingHalfMade(Backend backend) throws Exception {
-        BackendBehaviourTest.on(backend);
+        BackendSelection.options(backend);
         if (backend == Backend.DEV_VPOLL || backend == Backend.EVENTFD) {
             String why = backend.id() + ": RLIMIT_NOFILE runs for emulation (2 descriptors) and fuse (1, the open path"
                     + " dev-vpoll shares)";
-            System.out.println("SKIP " + why);
-            Assumptions.abort(why);
+            throw Skip.because(why);
         }
-        try (ChildJvm child = new ChildJvm("org.jvpoll.testing.NofileExhaustionCheck", backend.id())) {
+        try (ChildProcess child = ChildProcess.java("org.jvpoll.testing.NofileExhaustionCheck", backend.id())) {
             int exit = child.awaitExit(120);
             System.out.println(child.output());
             assertEquals(0, exit, child.output());

@@ -10,27 +10,29 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.Pipe;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
 
 /**
  * A vpoll channel in one plain {@code Selector.open()} selector with real TCP (server and
  * connection), UDP and pipe channels: each select reports exactly the channels that are ready.
  */
+@ExtendWith(BackendSelection.class)
 class MixedSelectorTest {
 
     static final InetSocketAddress LOOPBACK = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
@@ -60,7 +62,7 @@ class MixedSelectorTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void oneSelectorServesTcpUdpPipeAndVpollChannels(Backend backend) throws IOException {
-        VpollFd.Options options = Fds.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         try (Selector selector = Selector.open();
              ServerSocketChannel server = ServerSocketChannel.open().bind(LOOPBACK);
              DatagramChannel udp = DatagramChannel.open().bind(LOOPBACK);
@@ -125,7 +127,7 @@ class MixedSelectorTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void aSelectorThreadIsWokenByVpollEventsAndTcpTrafficAlike(Backend backend) throws Exception {
-        VpollFd.Options options = Fds.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         BlockingQueue<String> woke = new ArrayBlockingQueue<>(16);
         try (Selector selector = Selector.open();
              ServerSocketChannel server = ServerSocketChannel.open().bind(LOOPBACK);

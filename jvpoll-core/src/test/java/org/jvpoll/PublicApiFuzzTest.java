@@ -8,9 +8,11 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.syscall.Poll;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Probe;
 
 /**
@@ -19,6 +21,7 @@ import org.jvpoll.testing.Probe;
  * rejected call changes no mask (checked with events() and poll(2)). More seeds and calls:
  * {@code -Djvpoll.fuzz.seeds=100 -Djvpoll.fuzz.calls=10000}.
  */
+@ExtendWith(BackendSelection.class)
 class PublicApiFuzzTest {
     static final long SEEDS = Long.getLong("jvpoll.fuzz.seeds", 4);
     static final int CALLS = Integer.getInteger("jvpoll.fuzz.calls", 400);
@@ -48,7 +51,7 @@ class PublicApiFuzzTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void randomCtlCallsThrowOnlyDocumentedExceptionsAndRejectedOnesChangeNothing(Backend backend) throws IOException {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int fdsBefore = Probe.openFdCount();
         long accepted = 0;
         long rejected = 0;

@@ -15,15 +15,17 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
 
 /**
  * What a JDK Selector reports for each vpoll event, measured through {@link VpollFd#channel()},
  * checked against the documented rule on every backend this machine has, and published in
  * docs/selector.md (regenerate with {@code bin/gen-docs}).
  */
+@ExtendWith(BackendSelection.class)
 class SelectorMappingTest {
     static final String BEGIN = "<!-- BEGIN GENERATED: selector mapping, emulation (bin/gen-docs) -->";
     static final String END = "<!-- END GENERATED -->";
@@ -57,7 +59,7 @@ class SelectorMappingTest {
 
     /** Sets each event on a fresh vpoll fd and records the selector's ready ops per interest. */
     static List<Row> measure(Backend backend) throws IOException {
-        VpollFd.Options options = Fds.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         List<Row> rows = new ArrayList<>();
         try (Selector selector = Selector.open()) {
             for (int event : EVENTS) {

@@ -16,19 +16,22 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.syscall.Epoll;
 import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Sockets;
-import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.syscall.UnixSockets;
 import org.jvpoll.syscall.Uring;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.Skip;
 
 /** VpollBatch: results equal to one ctl per change on every backend, both paths, close races. */
+@ExtendWith(BackendSelection.class)
 class VpollBatchTest {
     private static final int FDS = 6;
 
@@ -77,7 +80,7 @@ class VpollBatchTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void batchResultsEqualOneCtlPerChange(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int uringBatches = 0;
         int batches = 0;
         for (long seed = 1; seed <= 8; seed++) {
@@ -152,8 +155,7 @@ class VpollBatchTest {
     private static void requireUring() {
         String why = Uring.unavailableReason();
         if (why != null) {
-            System.out.println("SKIP io_uring: " + why);
-            Assumptions.abort("io_uring: " + why);
+            throw Skip.because("io_uring: " + why);
         }
     }
 
@@ -327,7 +329,7 @@ class VpollBatchTest {
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EMULATION", "EMULATION_TCP", "FUSE"})
     void batchRacingCloseNeverReachesARecycledNumber(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         int rounds = backend == Backend.EMULATION ? 150 : 40;
         long reused = 0;
         AtomicLong appliedAfterClose = new AtomicLong();

@@ -16,17 +16,20 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.OpenDescriptors;
 
 /** {@link VpollFd#channel()}: identity, the shared lifetime of channel and fd, no leaks. */
+@ExtendWith(BackendSelection.class)
 class VpollChannelTest {
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void channelIsCreatedOnceAndIsAPlainJdkChannel(Backend backend) throws IOException {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(backend))) {
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(backend))) {
             SelectableChannel ch = vfd.channel();
             assertSame(ch, vfd.channel(), "the same channel every time");
             assertSame(java.nio.channels.spi.SelectorProvider.provider(), ch.provider());
@@ -40,7 +43,7 @@ class VpollChannelTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closingTheVpollFdClosesTheChannelAndViceVersa(Backend backend) throws IOException {
-        VpollFd.Options options = Fds.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         VpollFd a = VpollFd.create(0, options);
         SelectableChannel chA = a.channel();
         a.close();
@@ -60,7 +63,7 @@ class VpollChannelTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void registeredChannelsClosedEitherWayLeakNoDescriptor(Backend backend) throws IOException {
-        VpollFd.Options options = Fds.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         // An fd of the backend held open throughout keeps a FUSE mount (and its /dev/fuse
         // descriptor) from coming or going in the middle of the count.
         try (VpollFd keeper = VpollFd.create(0, options)) {
@@ -70,9 +73,9 @@ class VpollChannelTest {
 
     private static void registeredChannelsLeakNothing(VpollFd.Options options, VpollFd keeper) throws IOException {
         assertTrue(keeper.isOpen());
-        int before = Fds.openCount(options);
+        int before = OpenDescriptors.openCount(options);
         try (Selector selector = Selector.open()) {
-            int withSelector = Fds.countNow();
+            int withSelector = OpenDescriptors.countNow();
             List<VpollFd> fds = new ArrayList<>();
             for (int i = 0; i < 40; i++) {
                 VpollFd vfd = VpollFd.create(Events.OUT, options);
@@ -89,15 +92,15 @@ class VpollChannelTest {
             }
             selector.selectNow(); // deregisters the cancelled keys: the JDK descriptors go now
             assertEquals(0, selector.keys().size());
-            assertEquals(withSelector, Fds.countNow(), "every vpoll fd and JDK descriptor closed");
+            assertEquals(withSelector, OpenDescriptors.countNow(), "every vpoll fd and JDK descriptor closed");
         }
-        assertEquals(before, Fds.countNow());
+        assertEquals(before, OpenDescriptors.countNow());
     }
 
     @ParameterizedTest
     @EnumSource(Backend.class)
     void channelRacingCloseEndsClosedOrRefusedAndLeaksNothing(Backend backend) throws Exception {
-        VpollFd.Options options = Fds.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         try (VpollFd keeper = VpollFd.create(0, options)) { // holds a FUSE mount steady, as above
             racingChannelCloses(options, keeper);
         }
@@ -105,7 +108,7 @@ class VpollChannelTest {
 
     private static void racingChannelCloses(VpollFd.Options options, VpollFd keeper) throws Exception {
         assertTrue(keeper.isOpen());
-        int before = Fds.openCount(options);
+        int before = OpenDescriptors.openCount(options);
         for (int i = 0; i < 100; i++) {
             VpollFd vfd = VpollFd.create(0, options);
             CountDownLatch go = new CountDownLatch(1);
@@ -129,6 +132,6 @@ class VpollChannelTest {
                 assertTrue(o instanceof ClosedChannelException, "round " + i + ": " + o);
             }
         }
-        assertEquals(before, Fds.countNow(), "no descriptor leaked");
+        assertEquals(before, OpenDescriptors.countNow(), "no descriptor leaked");
     }
 }

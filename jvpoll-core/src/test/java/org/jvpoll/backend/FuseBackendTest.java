@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
@@ -28,6 +27,7 @@ import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
 import org.jvpoll.testing.FuseSupport;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.WaitingThread;
 
 /** The FUSE backend beyond the shared behaviour suite: explicit choice, foreign protocols, limits. */
 class FuseBackendTest {
@@ -113,18 +113,9 @@ class FuseBackendTest {
                 } else {
                     assertTrue(requests >= 20, "each change is an ioctl round trip: " + requests);
                 }
-                AtomicInteger seen = new AtomicInteger(-1);
-                Thread waiter = Thread.ofPlatform().start(() -> {
-                    try {
-                        seen.set(probe.epoll(10_000));
-                    } catch (VpollException ex) {
-                        seen.set(-2);
-                    }
-                });
-                Thread.sleep(50);
+                WaitingThread<Integer> waiter = WaitingThread.start(() -> probe.epoll(10_000)).blocked();
                 assertEquals(PRI, vfd.add(PRI));
-                waiter.join(10_000);
-                assertEquals(PRI, seen.get(), mode + ": the waiter is woken");
+                assertEquals(PRI, waiter.get(), mode + ": the waiter is woken");
             } finally {
                 System.clearProperty(FuseBackend.CTL_PROPERTY);
             }

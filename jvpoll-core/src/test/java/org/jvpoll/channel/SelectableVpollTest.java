@@ -15,12 +15,14 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
@@ -33,16 +35,19 @@ import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Stat;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.OpenDescriptors;
 
 /**
  * The adoption of a vpoll fd into a JDK-owned descriptor M, and M's single, deferred, race-free
  * release. White-box: looks at M's number and flags directly.
  */
+@ExtendWith(BackendSelection.class)
 class SelectableVpollTest {
 
     static VpollFile create(Backend backend, int events, boolean closeOnExec) throws IOException {
-        Fds.on(backend);
+        BackendSelection.options(backend);
         return Backends.get(backend).create(events, closeOnExec, false);
     }
 
@@ -163,20 +168,20 @@ class SelectableVpollTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void closeWhileAnotherThreadIsInsideSelectNeverTouchesARecycledNumber(Backend backend) throws Exception {
-        int before = Fds.openCount();
+        int before = OpenDescriptors.openCount();
         try (Selector selector = Selector.open()) {
             VpollFile file = create(backend, 0, true);
             SelectableVpoll sv = SelectableVpoll.open(file);
             int m = sv.jdkFdNumber();
             sv.channel().configureBlocking(false);
             SelectionKey key = sv.channel().register(selector, SelectionKey.OP_READ);
-            CountDownLatch selecting = new CountDownLatch(1);
+            CompletableFuture<Integer> selecting = new CompletableFuture<>();
             AtomicBoolean stop = new AtomicBoolean();
             AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread selectorThread = new Thread(() -> {
                 try {
+                    selecting.complete(BlockedThreads.currentTid());
                     while (!stop.get()) {
-                        selecting.countDown();
                         selector.select(); // blocks until an event or wakeup
                         selector.selectedKeys().clear();
                     }
@@ -185,8 +190,7 @@ class SelectableVpollTest {
                 }
             }, "selector");
             selectorThread.start();
-            assertTrue(selecting.await(10, TimeUnit.SECONDS));
-            Thread.sleep(20); // most likely inside epoll_wait now; correctness does not depend on it
+            BlockedThreads.awaitBlocked(selecting.get(10, TimeUnit.SECONDS)); // the close comes while it is in epoll_wait
             sv.close();
             assertFalse(key.isValid());
             // The selector thread releases M on its next select: wake it and wait for that.
@@ -213,7 +217,7 @@ class SelectableVpollTest {
             selectorThread.join(10_000);
             assertEquals(null, failure.get());
         }
-        assertEquals(before, Fds.countNow(), "no descriptor leaked");
+        assertEquals(before, OpenDescriptors.countNow(), "no descriptor leaked");
     }
 
     @ParameterizedTest
@@ -234,7 +238,7 @@ class SelectableVpollTest {
 
     private void racingCloses(Backend backend) throws Exception {
         // Counted after one fd of this backend existed: the TCP emulation's listener stays open.
-        int before = backend.isAvailable() ? Fds.openCount(Fds.on(backend)) : Fds.openCount();
+        int before = backend.isAvailable() ? OpenDescriptors.openCount(BackendSelection.options(backend)) : OpenDescriptors.openCount();
         int rounds = 100;
         try (Selector selector = Selector.open()) {
             for (int i = 0; i < rounds; i++) {
@@ -265,7 +269,7 @@ class SelectableVpollTest {
                 assertTrue(sv.isReleased(), "round " + i + ": M released");
             }
         }
-        assertEquals(before, Fds.countNow(), "no descriptor leaked over " + rounds + " racing closes");
+        assertEquals(before, OpenDescriptors.countNow(), "no descriptor leaked over " + rounds + " racing closes");
     }
 
     @Test

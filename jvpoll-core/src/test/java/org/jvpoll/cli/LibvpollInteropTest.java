@@ -12,7 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
 
 /**
@@ -34,7 +34,7 @@ class LibvpollInteropTest {
             System.out.println("SKIP libvpoll interop: " + why);
             Assumptions.assumeTrue(false, why);
         }
-        List<String> cmd = List.of(script.toString(), ChildJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED",
+        List<String> cmd = List.of(script.toString(), ChildProcess.javaCommand(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), JvpollCommand.class.getName());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out;

@@ -3,7 +3,6 @@ package org.jvpoll.conformance;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +10,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.VpollFd;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Probe;
-import org.jvpoll.testing.RequiredBackend;
 
 /**
  * The conformance matrix: every scenario of {@link Scenarios} against every backend this JVM has
@@ -39,23 +38,23 @@ class ConformanceMatrixTest {
 
     @SuppressWarnings("try") // the held fd is never referenced: holding it is the point
     static void runAndPublish() throws Exception {
-        String only = System.getProperty("jvpoll.test.backends");
+        String only = System.getProperty(BackendSelection.ONLY);
         List<Matrix.Scenario> scenarios = Scenarios.all();
         Map<String, Map<String, String>> measured = new LinkedHashMap<>();
         List<String> failures = new ArrayList<>();
         for (Backend b : Backend.values()) {
             String column = Matrix.columnFor(b);
-            if (RequiredBackend.id() != null && !b.id().equals(RequiredBackend.id())) {
+            if (BackendSelection.required() != null && !b.id().equals(BackendSelection.required())) {
                 continue; // a qemu guest measures the backend it was built for; the host has the others
             }
-            if (only != null && !Arrays.asList(only.split(",")).contains(b.id())) {
+            if (!BackendSelection.covers(b)) {
                 System.out.println("conformance: " + column + " runs in another execution (this one covers " + only + ")");
                 continue;
             }
             if (!b.isAvailable()) {
                 System.out.println("conformance: " + column + " " + ConformanceDocs.NOT_AVAILABLE + ": " + b.availability());
-                if (b.id().equals(RequiredBackend.id())) {
-                    failures.add("required by -D" + RequiredBackend.PROPERTY + " but not available: " + b.availability());
+                if (b.id().equals(BackendSelection.required())) {
+                    failures.add("required by -D" + BackendSelection.REQUIRED + " but not available: " + b.availability());
                 }
                 continue;
             }
@@ -77,7 +76,7 @@ class ConformanceMatrixTest {
         }
         assertTrue(failures.isEmpty(), "failing conformance cells:\n" + String.join("\n", failures));
         assertTrue(!measured.isEmpty(), "no backend available (emulation always is)");
-        if (RequiredBackend.id() != null) {
+        if (BackendSelection.required() != null) {
             System.out.println("conformance: qemu guest run; its columns are merged on the host (ConformanceDocs main)");
             return;
         }

@@ -2,12 +2,12 @@ package org.jvpoll.conformance;
 
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.backend.Backends;
 import org.jvpoll.fuse.FuseMount;
 import org.jvpoll.fuse.ProcessMount;
+import org.jvpoll.testing.Skip;
 
 /**
  * The matrix's dev-vpoll column, against a FUSE-served vpoll file at -Djvpoll.devvpoll.path (run by
@@ -23,8 +23,7 @@ class DevVpollOverFuseConformanceTest {
                 : !Backend.FUSE.isAvailable() ? "FUSE not available here: " + Backend.FUSE.availability()
                 : org.jvpoll.syscall.Creds.geteuid() != 0 ? "serving a device for another backend's matrix needs root here" : null;
         if (why != null) {
-            System.out.println("SKIP dev-vpoll conformance over a served FUSE file: " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because("dev-vpoll conformance over a served FUSE file: " + why);
         }
         try (FuseMount served = FuseMount.mount(Path.of(path), ProcessMount.options(), line -> System.out.println("serve: " + line))) {
             System.out.println("dev-vpoll conformance runs against a FUSE-served vpoll file at " + served.path());

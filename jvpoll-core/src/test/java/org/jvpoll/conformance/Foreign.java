@@ -1,19 +1,15 @@
 package org.jvpoll.conformance;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.UnixFdPassing;
 
 /**
@@ -28,24 +24,17 @@ final class Foreign implements AutoCloseable {
     private static final AtomicLong SOCKETS = new AtomicLong();
     private static Path compiled;
 
-    private final Process process;
-    private final BlockingQueue<String> lines = new LinkedBlockingQueue<>();
-    private final List<String> all = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final ChildProcess child;
     private final String what;
 
     private Foreign(List<String> command) throws IOException {
         this.what = String.join(" ", command);
-        process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        Thread.ofPlatform().daemon(true).name("foreign-output").start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                for (String l; (l = r.readLine()) != null; ) {
-                    all.add(l);
-                    lines.add(l);
-                }
-            } catch (IOException ignored) {
-                // the process went away
-            }
-        });
+        child = ChildProcess.start(command);
+    }
+
+    /** Returns once a thread of this client sleeps in one of {@code calls} (it printed READY just before). */
+    void awaitBlocked(java.util.Set<BlockedThreads.Syscall> calls) throws InterruptedException {
+        BlockedThreads.awaitAnyThreadBlocked(child.pid(), calls);
     }
 
     /** @return the C client, compiled from src/test/c/conformance_client.c if needed */
@@ -61,11 +50,11 @@ final class Foreign implements AutoCloseable {
         FileTime sourceTime = Files.getLastModifiedTime(source);
         if (!Files.exists(binary) || Files.getLastModifiedTime(binary).compareTo(sourceTime) < 0) {
             Files.createDirectories(binary.getParent());
-            Process gcc = new ProcessBuilder("gcc", "-O1", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(), source.toString())
-                    .redirectErrorStream(true).start();
-            String out = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (gcc.waitFor() != 0) {
-                throw new AssertionError("gcc failed on " + source + ":\n" + out);
+            try (ChildProcess gcc = ChildProcess.start(List.of("gcc", "-O1", "-Wall", "-Wextra", "-Werror", "-o", binary.toString(),
+                    source.toString()))) {
+                if (gcc.awaitExit(120) != 0) {
+                    throw new AssertionError("gcc failed on " + source + ":\n" + gcc.output());
+                }
             }
         }
         compiled = binary;
@@ -141,24 +130,15 @@ final class Foreign implements AutoCloseable {
 
     /** @return the first line starting with {@code prefix}; an UNSUPPORTED line means the facility is off */
     String await(String prefix, int seconds) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        for (;;) {
-            long left = deadline - System.nanoTime();
-            String l = left > 0 ? lines.poll(left, TimeUnit.NANOSECONDS) : null;
-            if (l == null) {
-                throw new AssertionError("no \"" + prefix + "\" line from " + what + " within " + seconds + " s; it printed: "
-                        + output() + (process.isAlive() ? "" : " (exited " + process.exitValue() + ")"));
-            }
-            if (l.startsWith("UNSUPPORTED")) {
-                throw new Matrix.Skip(l.substring("UNSUPPORTED".length()).trim());
-            }
-            if (l.startsWith("ERROR")) {
-                throw new AssertionError("foreign client: " + l + " (" + what + ")");
-            }
-            if (l.startsWith(prefix)) {
-                return l;
-            }
+        String l = child.awaitLine(line -> line.startsWith(prefix) || line.startsWith("UNSUPPORTED") || line.startsWith("ERROR"),
+                "\"" + prefix + "\" line", seconds);
+        if (l.startsWith("UNSUPPORTED")) {
+            throw new Matrix.Skip(l.substring("UNSUPPORTED".length()).trim());
         }
+        if (l.startsWith("ERROR")) {
+            throw new AssertionError("foreign client: " + l + " (" + what + ")");
+        }
+        return l;
     }
 
     /** @return the events the client reported on its EVENTS line */
@@ -168,27 +148,15 @@ final class Foreign implements AutoCloseable {
     }
 
     String output() {
-        synchronized (all) {
-            return String.join(" / ", all);
-        }
+        return child.output();
     }
 
     int awaitExit(int seconds) throws InterruptedException {
-        if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
-            throw new AssertionError(what + " did not exit within " + seconds + " s: " + output());
-        }
-        return process.exitValue();
+        return child.awaitExit(seconds);
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            process.destroyForcibly();
-            try {
-                process.waitFor(10, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        child.close();
     }
 }

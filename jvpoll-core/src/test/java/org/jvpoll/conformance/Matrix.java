@@ -13,7 +13,7 @@ import java.util.Map;
 import org.jvpoll.Backend;
 import org.jvpoll.UnsupportedEventsException;
 import org.jvpoll.VpollFd;
-import org.jvpoll.testing.RequiredBackend;
+import org.jvpoll.testing.BackendSelection;
 
 /** Runs every scenario against one backend and records one cell per scenario. */
 final class Matrix {
@@ -74,7 +74,7 @@ final class Matrix {
      * FUSE-served file and the qemu guests' real kernel backends are distinct columns.
      */
     static String columnFor(Backend backend) {
-        if (RequiredBackend.id() != null) {
+        if (BackendSelection.required() != null) {
             // -Djvpoll.vm.guest=6.12 names the guest kernel where one backend is measured on several
             // (vm/*-guest.sh); the first guest columns predate it and say "qemu guest".
             String guest = System.getProperty(GUEST_PROPERTY);

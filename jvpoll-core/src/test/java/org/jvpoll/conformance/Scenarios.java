@@ -31,6 +31,7 @@ import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Signals;
 import org.jvpoll.syscall.Spawn;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.BlockedThreads;
 import org.jvpoll.wait.EpollSet;
 import org.jvpoll.wait.ReadyEvents;
 import org.jvpoll.wait.SignalSet;
@@ -51,7 +52,7 @@ final class Scenarios {
 
     static List<Scenario> all() {
         List<Scenario> list = new ArrayList<>();
-        for (Waiter w : Waiter.values()) {
+        for (WaitCall w : WaitCall.values()) {
             for (int e : EVENT_ROWS) {
                 list.add(new Scenario("events." + w.id() + "." + bitsId(e), bitsId(e) + " set then cleared, seen by " + w.title(),
                         s -> setThenClear(s, w, e)));
@@ -147,14 +148,14 @@ final class Scenarios {
         CompletableFuture<Integer> tid = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().daemon(true).start(() -> {
             try {
-                tid.complete(Blocking.currentTid());
+                tid.complete(BlockedThreads.currentTid());
                 result.complete(wait.call());
             } catch (Throwable e) {
                 tid.completeExceptionally(e);
                 result.completeExceptionally(e);
             }
         });
-        Blocking.awaitBlocked(tid.get(10, TimeUnit.SECONDS));
+        BlockedThreads.awaitBlocked(tid.get(10, TimeUnit.SECONDS));
         change.call();
         try {
             return result.get(BLOCK_MS + 5000L, TimeUnit.MILLISECONDS);
@@ -209,7 +210,7 @@ final class Scenarios {
 
     // ---- scenarios -----------------------------------------------------------------------
 
-    static void setThenClear(Subject s, Waiter w, int event) throws Exception {
+    static void setThenClear(Subject s, WaitCall w, int event) throws Exception {
         int base = DesignLimits.baseFor(s.backend(), event);
         try (VpollFd v = s.create(base)) {
             int fd = v.fd();
@@ -254,7 +255,7 @@ final class Scenarios {
         int all = IN | PRI | OUT | ERR;
         try (VpollFd v = s.create(0)) {
             int[] mask = new int[1];
-            int woken = blocked(() -> Waiter.POLL.observe(v.fd(), BLOCK_MS), () -> mask[0] = v.add(all));
+            int woken = blocked(() -> WaitCall.POLL.observe(v.fd(), BLOCK_MS), () -> mask[0] = v.add(all));
             expectEvents(mask[0] & Poll.ALL_EVENTS, woken, "what the blocked poll woke to");
         }
     }
@@ -332,14 +333,14 @@ final class Scenarios {
                     seen.add(f);
                     Thread.ofPlatform().daemon(true).start(() -> {
                         try {
-                            tid.complete(Blocking.currentTid());
+                            tid.complete(BlockedThreads.currentTid());
                             f.complete(ep.waitOne(data, exclusive ? 600 : BLOCK_MS));
                         } catch (Throwable e) {
                             tid.completeExceptionally(e);
                             f.completeExceptionally(e);
                         }
                     });
-                    Blocking.awaitBlocked(tid.get(10, TimeUnit.SECONDS));
+                    BlockedThreads.awaitBlocked(tid.get(10, TimeUnit.SECONDS));
                 }
                 v.add(IN);
                 int woken = 0;
@@ -414,7 +415,7 @@ final class Scenarios {
     static void threadWaiter(Subject s) throws Exception {
         try (VpollFd v = s.create(0)) {
             int other = s.other();
-            int woken = blocked(() -> Waiter.POLL.observe(v.fd(), BLOCK_MS), () -> v.add(other));
+            int woken = blocked(() -> WaitCall.POLL.observe(v.fd(), BLOCK_MS), () -> v.add(other));
             expectEvents(other, woken & (IN | PRI | OUT), "the waiting thread");
         }
     }
@@ -422,10 +423,10 @@ final class Scenarios {
     static void cWaiter(Subject s, String method) throws Exception {
         try (VpollFd v = s.create(0); Foreign c = Foreign.c(v.fd(), "wait", method, Integer.toString(IN), Integer.toString(BLOCK_MS))) {
             c.await("READY", 10);
-            Thread.sleep(20);
+            c.awaitBlocked(BlockedThreads.WAITS);
             int mask = v.add(IN);
             int report = c.awaitEvents(10);
-            int expected = method.contains("select") ? Waiter.selectReport(mask) : mask & (IN | ERR | HUP);
+            int expected = method.contains("select") ? WaitCall.selectReport(mask) : mask & (IN | ERR | HUP);
             check(report == expected, "the C " + method + " reported 0x" + Integer.toHexString(report) + ", expected 0x"
                     + Integer.toHexString(expected));
         }
@@ -455,7 +456,7 @@ final class Scenarios {
     static void pythonWaiter(Subject s, String method) throws Exception {
         try (VpollFd v = s.create(0); Foreign p = Foreign.python(v.fd(), method, BLOCK_MS / 1000.0)) {
             p.await("READY", 30);
-            Thread.sleep(20);
+            p.awaitBlocked(BlockedThreads.WAITS);
             v.add(IN);
             String line = p.await("EVENTS", 30);
             check(line.equals("EVENTS READ"), "Python " + method + " reported \"" + line + "\", expected EVENTS READ");
@@ -481,7 +482,7 @@ final class Scenarios {
             }
             // poll(2) looks the number up again on each pass (wake-up or timeout): the fd is gone,
             // so it reports NVAL. An epoll registration goes with the file: epoll times out empty.
-            int woken = blocked(() -> epoll ? ep.waitN(400) : Waiter.POLL.observe(fd, 400), () -> {
+            int woken = blocked(() -> epoll ? ep.waitN(400) : WaitCall.POLL.observe(fd, 400), () -> {
                 v.close();
                 return null;
             });
@@ -499,7 +500,7 @@ final class Scenarios {
     static void ioUring(Subject s) throws Exception {
         try (VpollFd v = s.create(0); Foreign c = Foreign.c(v.fd(), "wait", "uring", Integer.toString(IN), Integer.toString(BLOCK_MS))) {
             c.await("READY", 10);
-            Thread.sleep(20);
+            c.awaitBlocked(java.util.Set.of(BlockedThreads.Syscall.IO_URING_ENTER));
             v.add(IN);
             int res = c.awaitEvents(10);
             check((res & IN) == IN, "IORING_OP_POLL_ADD completed with 0x" + Integer.toHexString(res));
@@ -609,7 +610,7 @@ final class Scenarios {
             CompletableFuture<Integer> tid = new CompletableFuture<>();
             Thread t = Thread.ofPlatform().daemon(true).start(() -> {
                 try {
-                    tid.complete(Blocking.currentTid());
+                    tid.complete(BlockedThreads.currentTid());
                     // A SIGURG pending when the wait starts: ignored by default, yet it ends an
                     // epoll_pwait2 whose mask lets it through (EINTR). The mask given keeps it
                     // blocked, so the wait must sleep on until the change here.
@@ -627,10 +628,10 @@ final class Scenarios {
                 }
             });
             int waiter = tid.get(10, TimeUnit.SECONDS);
-            Blocking.awaitBlocked(waiter);
+            BlockedThreads.awaitBlocked(waiter);
             if (!result.isDone()) {
                 Signals.tgkill(waiter, SignalSet.SIGURG); // one more while it sleeps: blocked, stays pending
-                Blocking.awaitBlocked(waiter);
+                BlockedThreads.awaitBlocked(waiter);
                 v.add(IN);
             }
             int woken;

@@ -11,7 +11,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,9 +21,11 @@ import org.jvpoll.backend.KernelIo;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.Skip;
+import org.jvpoll.testing.WaitingThread;
 
 /**
  * What callers of a served vpoll file see when its daemon ({@code jvpoll serve}, in a child JVM)
@@ -45,7 +46,7 @@ class FuseDaemonFaultTest {
     void sigtermUnmountsAndRemovesTheFileAndASecondServerIsRefusedMeanwhile() throws Exception {
         FuseSupport.requireRootFuse();
         Path path = dir.resolve("vpoll");
-        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString())) {
+        try (ChildProcess server = ChildProcess.java(CLI, "serve", path.toString())) {
             server.awaitLine("serving a vpoll device at " + path, 30);
             assertEquals(1, FuseSupport.mountsAt(path).size());
             IOException busy = assertThrows(IOException.class, () -> FuseMount.mount(path,
@@ -72,25 +73,17 @@ class FuseDaemonFaultTest {
         FuseSupport.requireRootFuse();
         Path path = dir.resolve("vpoll");
         int fd;
-        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString())) {
+        try (ChildProcess server = ChildProcess.java(CLI, "serve", path.toString())) {
             server.awaitLine("serving a vpoll device", 30);
             fd = open(path);
             try (Probe probe = new Probe(fd, Events.IN)) {
-                AtomicInteger seen = new AtomicInteger(-1);
-                Thread waiter = Thread.ofPlatform().start(() -> {
-                    try {
-                        seen.set(probe.epoll(20_000));
-                    } catch (VpollException e) {
-                        seen.set(-2);
-                    }
-                });
-                Thread.sleep(100);
+                WaitingThread<Integer> waiter = WaitingThread.start(() -> probe.epoll(20_000)).blocked();
                 long t0 = System.nanoTime();
                 server.signal("KILL");
-                waiter.join(20_000);
+                int seen = waiter.get(20_000);
                 System.out.printf(java.util.Locale.ROOT, "killed daemon: the epoll waiter woke with %s %.0f ms after kill -KILL%n",
-                        Events.toString(seen.get()), (System.nanoTime() - t0) / 1e6);
-                assertEquals(Events.ERR, seen.get(), "a waiter wakes with EPOLLERR");
+                        Events.toString(seen), (System.nanoTime() - t0) / 1e6);
+                assertEquals(Events.ERR, seen, "a waiter wakes with EPOLLERR");
             }
             server.awaitExit(10);
         }
@@ -121,12 +114,11 @@ class FuseDaemonFaultTest {
     void aStoppedDaemonIsCutOffByTheRequestTimeoutInsteadOfHangingCallersForever() throws Exception {
         FuseSupport.requireRootFuse();
         Path path = dir.resolve("vpoll");
-        try (ChildJvm server = new ChildJvm(CLI, "serve", path.toString(), "--request-timeout", "1")) {
+        try (ChildProcess server = ChildProcess.java(CLI, "serve", path.toString(), "--request-timeout", "1")) {
             String started = server.awaitLine("serving a vpoll device", 30);
             if (!started.contains("request timeout 1 s")) {
                 String why = "this kernel has no FUSE request timeouts (FUSE 7.43, Linux 6.14): a stopped daemon blocks callers";
-                System.out.println("SKIP " + why + ": " + started);
-                org.junit.jupiter.api.Assumptions.assumeTrue(false, why);
+                throw Skip.because(why + ": " + started);
             }
             int fd = open(path);
             try {

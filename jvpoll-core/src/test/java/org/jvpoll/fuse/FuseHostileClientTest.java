@@ -4,12 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +16,7 @@ import org.jvpoll.backend.KernelIo;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
 
 /**
@@ -43,12 +42,13 @@ class FuseHostileClientTest {
         cmd.add(Files.isExecutable(Path.of("/usr/bin/python3")) ? "/usr/bin/python3" : "python3");
         cmd.add(script.toString());
         cmd.addAll(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "the client finished (nothing wedged): " + out);
-        Files.delete(script);
+        String out;
+        try (ChildProcess client = ChildProcess.start(cmd)) {
+            out = client.awaitSuccess(120); // bounded: nothing wedged
+        } finally {
+            Files.delete(script);
+        }
         System.out.println(out.strip());
-        assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("HEALTHY after") || out.contains("DENIED"), out);
         return out.lines().toList();
     }

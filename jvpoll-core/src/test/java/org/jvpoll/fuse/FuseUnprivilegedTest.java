@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvpoll.Events;
@@ -20,8 +17,9 @@ import org.jvpoll.syscall.Creds;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
+import org.jvpoll.testing.Skip;
 import org.jvpoll.testing.UnprivilegedFuseCheck;
 
 /** The fusermount3 path: the /dev/fuse descriptor comes back over a socket (SCM_RIGHTS). */
@@ -33,8 +31,7 @@ class FuseUnprivilegedTest {
         FuseSupport.requireRootFuse();
         if (FuseProbe.findOnPath(FuseMount.FUSERMOUNT) == null) {
             String why = "fusermount3 not installed (package fuse3; run bin/install-test-deps)";
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because(why);
         }
     }
 
@@ -69,8 +66,7 @@ class FuseUnprivilegedTest {
         for (String tool : new String[] {"unshare", "setpriv", "mknod"}) {
             if (FuseProbe.findOnPath(tool) == null) {
                 String why = tool + " missing (util-linux / coreutils)";
-                System.out.println("SKIP " + why);
-                Assumptions.assumeTrue(false, why);
+                throw Skip.because(why);
             }
         }
         // /dev/fuse is 0600 on this machine: in a private mount namespace, a 0666 node for the same
@@ -78,21 +74,17 @@ class FuseUnprivilegedTest {
         String setup = "set -e; d=$(mktemp -d); mount -t tmpfs -o mode=0755 jvpoll-fuse-node \"$d\";"
                 + " mknod -m 0666 \"$d/fuse\" c 10 229; mount --bind \"$d/fuse\" /dev/fuse;"
                 + " exec setpriv --reuid=65534 --regid=65534 --clear-groups -- \"$@\"";
-        String classes = System.getProperty("java.class.path");
-        List<String> readable = new ArrayList<>();
-        for (String entry : classes.split(":")) {
-            if (entry.endsWith("classes") || entry.endsWith("test-classes")) {
-                readable.add(entry); // jars in root's ~/.m2 are not readable by nobody, and not needed
+        String out;
+        // uid 65534 cannot read a checkout in a 0700 folder nor root's Maven repository: it gets a readable copy.
+        try (ChildProcess.ReadableClassPath classes = new ChildProcess.ReadableClassPath()) {
+            List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "bash", "-c", setup, "bash"));
+            cmd.addAll(ChildProcess.javaCommandLine(classes.classPath()));
+            cmd.addAll(List.of("-Djava.io.tmpdir=/tmp", UnprivilegedFuseCheck.class.getName()));
+            try (ChildProcess child = ChildProcess.start(cmd)) {
+                out = child.awaitSuccess(60);
             }
         }
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "bash", "-c", setup,
-                "bash", ChildJvm.javaCommand(), "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=/tmp",
-                "-cp", String.join(":", readable), UnprivilegedFuseCheck.class.getName()));
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         System.out.println(out.strip());
-        assertEquals(0, p.exitValue(), out);
         assertTrue(out.contains("uid 65534 mounted") && out.contains("with FUSERMOUNT3"), out);
         assertTrue(out.contains("OK unprivileged FUSE backend through fusermount3"), out);
         assertEquals(0, Creds.geteuid(), "this JVM stayed root");

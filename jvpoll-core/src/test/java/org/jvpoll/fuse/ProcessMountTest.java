@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
 import org.jvpoll.testing.HoldFuseFd;
 
@@ -56,7 +56,7 @@ class ProcessMountTest {
         FuseSupport.requireRootFuse();
         Path path;
         long pid;
-        try (ChildJvm child = new ChildJvm(HoldFuseFd.class.getName())) {
+        try (ChildProcess child = ChildProcess.java(HoldFuseFd.class.getName())) {
             String line = child.awaitLine("MOUNTED ", 30);
             path = Path.of(line.split(" ")[1]);
             pid = child.pid();

@@ -11,9 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
+import org.jvpoll.testing.Skip;
 
 /**
  * Idle emulated fds cost the host nothing: N fds of the default emulation, spread over every state
@@ -42,7 +42,8 @@ class IdleEmulationTest {
             args.add("emulation-tcp");
         }
         Map<String, Map<String, String>> phases = new LinkedHashMap<>();
-        try (ChildJvm child = new ChildJvm(prefix, IdleCheck.class.getName(), args.toArray(String[]::new))) {
+        try (ChildProcess child = ChildProcess.java(prefix, System.getProperty("java.class.path"), IdleCheck.class.getName(),
+                args.toArray(String[]::new))) {
             System.out.println("idle check: " + child.awaitLine("IDLE-NETNS", 60));
             int timeout = baseline + (seconds + 30) * (docs ? 2 : 1) + 60;
             for (int i = 0; i < args.size() - 2; i++) {
@@ -80,23 +81,21 @@ class IdleEmulationTest {
             List<String> probe = new ArrayList<>(unshare);
             probe.addAll(List.of("sh", "-c", script, "sh", "true"));
             try {
-                Process p = new ProcessBuilder(probe).redirectErrorStream(true).start();
-                String out = new String(p.getInputStream().readAllBytes());
-                if (p.waitFor() == 0) {
-                    List<String> prefix = new ArrayList<>(unshare);
-                    prefix.addAll(List.of("sh", "-c", script, "sh"));
-                    return prefix;
+                try (ChildProcess p = ChildProcess.start(probe)) {
+                    if (p.awaitExit(30) == 0) {
+                        List<String> prefix = new ArrayList<>(unshare);
+                        prefix.addAll(List.of("sh", "-c", script, "sh"));
+                        return prefix;
+                    }
+                    System.out.println("idle check: " + String.join(" ", unshare) + " failed: " + p.output().trim());
                 }
-                System.out.println("idle check: " + String.join(" ", unshare) + " failed: " + out.trim());
             } catch (IOException e) {
                 System.out.println("idle check: " + e.getMessage());
             }
         }
         String why = "needs a network namespace of its own (root, or unprivileged user namespaces, and unshare(1) and ip(8))"
                 + " so the host's TCP counters are this test's alone";
-        System.out.println("SKIP " + why);
-        Assumptions.abort(why);
-        return List.of();
+        throw Skip.because(why);
     }
 
     static Map<String, String> parse(String line) {

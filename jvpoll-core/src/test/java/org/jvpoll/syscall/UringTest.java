@@ -10,10 +10,10 @@ import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
 import java.util.Map;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
+import org.jvpoll.testing.Skip;
 
 /** The io_uring facade on its own: layouts, one submission, linked chains, reuse of the ring. */
 class UringTest {
@@ -34,7 +34,7 @@ class UringTest {
     /** Writes to eventfds and reads them back, linked, many rounds on one ring; a failed link cancels the rest. */
     @Test
     void writesReadsAndLinksOnEventfds() throws Exception {
-        Assumptions.assumeTrue(Uring.unavailableReason() == null, "io_uring: " + Uring.unavailableReason());
+        Skip.unless(Uring.unavailableReason() == null, "io_uring: " + Uring.unavailableReason());
         int[] efd = new int[8];
         try (Uring ring = Uring.open(16); Arena arena = Arena.ofConfined()) {
             MemorySegment bufs = arena.allocate(8L * 16);

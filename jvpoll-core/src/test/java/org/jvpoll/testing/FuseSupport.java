@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.jvpoll.Backend;
 
 /** Shared guards and probes for tests that mount FUSE file systems. */
@@ -21,8 +20,7 @@ public final class FuseSupport {
             why = "needs root (mount(2) of FUSE, unmounting other processes' stale mounts)";
         }
         if (why != null) {
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because(why);
         }
     }
 

@@ -34,18 +34,10 @@ public final class UnprivilegedFuseCheck {
             }
             check(Poll.currentEvents(vfd.fd()) == Events.IN, "poll sees IN");
             vfd.set(0); // before the waiter starts: it must not be able to see the initial IN
-            int[] seen = {-1};
-            Thread waiter = Thread.ofPlatform().start(() -> {
-                try {
-                    seen[0] = probe.epoll(10_000);
-                } catch (Exception e) {
-                    seen[0] = -2;
-                }
-            });
-            Thread.sleep(50); // most likely blocked in epoll_wait by now; either way it sees PRI
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> probe.epoll(10_000)).blocked();
             vfd.add(Events.PRI);
-            waiter.join(10_000);
-            check(seen[0] == Events.PRI, "a waiter is woken with PRI, saw " + seen[0]);
+            int seen = waiter.get();
+            check(seen == Events.PRI, "a waiter blocked in epoll_wait is woken with PRI, saw " + seen);
         }
         check(FuseSupportLite.mounted(path) == 0, "unmounted after close");
         check(!Files.exists(path), "mount point removed");

@@ -6,12 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.backend.Fidelity;
-import org.jvpoll.testing.RequiredBackend;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.Skip;
 
 /**
  * In a qemu guest: measures the fidelity table of the guest's kernel backend and prints it on the
@@ -20,10 +20,9 @@ import org.jvpoll.testing.RequiredBackend;
 class KernelFidelityTest {
     @Test
     void kernelBackendHoldsEveryNamedEventExactly() throws IOException {
-        String required = RequiredBackend.id();
+        String required = BackendSelection.required();
         if (required == null) {
-            System.out.println("SKIP KernelFidelityTest: no -D" + RequiredBackend.PROPERTY + " (set by the qemu guests in vm/)");
-            Assumptions.assumeTrue(false, "not in a jvpoll test guest");
+            throw Skip.because("KernelFidelityTest: no -D" + BackendSelection.REQUIRED + " (set by the qemu guests in vm/)");
         }
         Backend backend = Backend.fromId(required);
         List<Fidelity.Row> rows = Fidelity.measure(backend);

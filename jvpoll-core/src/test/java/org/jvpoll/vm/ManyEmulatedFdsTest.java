@@ -11,13 +11,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
-import org.jvpoll.testing.RequiredBackend;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.Skip;
 import org.jvpoll.wait.EpollSet;
 import org.jvpoll.wait.ReadyEvents;
 
@@ -41,8 +41,8 @@ class ManyEmulatedFdsTest {
     @Test
     void oneHundredThousandEmulatedFdsInOneEpollSet() throws IOException {
         int count = Integer.getInteger(COUNT_PROPERTY, 100_000);
-        if (RequiredBackend.id() == null && System.getProperty(COUNT_PROPERTY) == null) {
-            skip("not in a jvpoll qemu guest (-D" + RequiredBackend.PROPERTY + ") and no -D" + COUNT_PROPERTY);
+        if (BackendSelection.required() == null && System.getProperty(COUNT_PROPERTY) == null) {
+            skip("not in a jvpoll qemu guest (-D" + BackendSelection.REQUIRED + ") and no -D" + COUNT_PROPERTY);
         }
         long limit = openFileLimit();
         long needed = 2L * count + SLACK;
@@ -156,8 +156,7 @@ class ManyEmulatedFdsTest {
     }
 
     private static void skip(String why) {
-        System.out.println("SKIP ManyEmulatedFdsTest: " + why);
-        Assumptions.abort(why);
+        throw Skip.because("ManyEmulatedFdsTest: " + why);
     }
 
     /** @return the soft RLIMIT_NOFILE of this process (from /proc/self/limits), or Long.MAX_VALUE if unlimited */

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
-import org.jvpoll.testing.RequiredBackend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.Skip;
 
 /**
  * In a qemu guest built for one backend, that backend must be the one serving vpoll fds: a silent
@@ -19,11 +19,10 @@ import org.jvpoll.VpollFd;
 class RequiredBackendTest {
     @Test
     void theRequiredBackendIsAvailableAndPreferred() throws IOException {
-        String required = RequiredBackend.id();
+        String required = BackendSelection.required();
         if (required == null) {
-            System.out.println("SKIP RequiredBackendTest: no -D" + RequiredBackend.PROPERTY
+            throw Skip.because("RequiredBackendTest: no -D" + BackendSelection.REQUIRED
                     + " (set by the qemu guests in vm/)");
-            Assumptions.assumeTrue(false, "not in a jvpoll test guest");
         }
         Backend backend = Backend.fromId(required);
         assertTrue(backend.isAvailable(), backend.id() + ": " + backend.availability());

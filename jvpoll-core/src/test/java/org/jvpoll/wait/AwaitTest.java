@@ -22,7 +22,9 @@ import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.park.Poller;
+import org.jvpoll.testing.BlockedThreads;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.WaitingThread;
 
 /**
  * {@link VpollFd#await} and {@link Readiness#await}: virtual threads park through the poller,
@@ -65,7 +67,7 @@ class AwaitTest {
     @Test
     void aPlatformThreadBlocksInPollAndIsWokenByTheChange() throws Exception {
         try (VpollFd vfd = VpollFd.create(0)) {
-            Waiter<Integer> w = Waiter.start(() -> vfd.await(Events.OUT, LONG)).blocked();
+            WaitingThread<Integer> w = WaitingThread.start(() -> vfd.await(Events.OUT, LONG)).blocked();
             assertFalse(w.isDone());
             assertEquals(0, Poller.registrations(), "a platform thread does not use the poller");
             vfd.add(Events.OUT);
@@ -110,7 +112,7 @@ class AwaitTest {
     @Test
     void closeEndsAPlatformThreadsAwaitWithClosedChannelException() throws Exception {
         VpollFd vfd = VpollFd.create(0);
-        Waiter<Integer> w = Waiter.start(() -> vfd.await(Events.IN, null)).blocked();
+        WaitingThread<Integer> w = WaitingThread.start(() -> vfd.await(Events.IN, null)).blocked();
         vfd.close();
         Exception e = assertThrows(Exception.class, w::get);
         assertInstanceOf(ClosedChannelException.class, e.getCause());
@@ -157,10 +159,10 @@ class AwaitTest {
     @Test
     void interruptDoesNotEndAPlatformThreadsAwait() throws Exception {
         try (VpollFd vfd = VpollFd.create(0)) {
-            Waiter<Boolean> w = Waiter.start(() -> vfd.await(Events.IN, LONG) == Events.IN
+            WaitingThread<Boolean> w = WaitingThread.start(() -> vfd.await(Events.IN, LONG) == Events.IN
                     && Thread.currentThread().isInterrupted()).blocked();
             w.interrupt();
-            Blocked.inWait(w.tid()); // still (or again) in poll(2)
+            BlockedThreads.awaitBlocked(w.tid()); // still (or again) in poll(2)
             assertFalse(w.isDone());
             vfd.add(Events.IN);
             assertTrue(w.get(), "the await returned IN and the interrupt status is kept");
@@ -212,7 +214,7 @@ class AwaitTest {
             assertEquals(Events.HUP, h.get());
             // a platform thread: poll(2)
             int[] third = real.pipe();
-            Waiter<Integer> p = Waiter.start(() -> Readiness.await(third[0], Events.IN, LONG)).blocked();
+            WaitingThread<Integer> p = WaitingThread.start(() -> Readiness.await(third[0], Events.IN, LONG)).blocked();
             real.writeByte(third[1]);
             assertEquals(Events.IN, p.get());
         }

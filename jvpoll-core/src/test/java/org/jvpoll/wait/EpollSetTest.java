@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
@@ -22,16 +23,18 @@ import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.syscall.TimerFd;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.WaitingThread;
 
+@ExtendWith(BackendSelection.class)
 class EpollSetTest {
     private static final Duration NOW = Duration.ZERO;
 
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EMULATION", "FUSE"})
     void reportsVpollEventsWithTheAttachment(Backend backend) throws Exception {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(backend)); EpollSet<String> epoll = EpollSet.open()) {
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(backend)); EpollSet<String> epoll = EpollSet.open()) {
             epoll.add(vfd, Events.IN | Events.OUT, "vpoll");
             assertEquals(0, epoll.await(NOW).count());
             vfd.add(Events.OUT);
@@ -48,7 +51,7 @@ class EpollSetTest {
 
     @Test
     void mixesPipeSocketpairEventfdTimerfdTtyAndVpollEachWithItsAttachment() throws Exception {
-        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
              EpollSet<Object> epoll = EpollSet.open()) {
             int[] pipe = real.pipe();
             int[] pair = real.socketpair();
@@ -105,7 +108,7 @@ class EpollSetTest {
 
     @Test
     void edgeTriggeredReportsAChangeOnceAndAFreshAddAgain() throws Exception {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION)); EpollSet<String> epoll = EpollSet.open()) {
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION)); EpollSet<String> epoll = EpollSet.open()) {
             vfd.add(Events.IN);
             epoll.add(vfd, Events.IN | EpollSet.ET, "et");
             assertEquals(1, epoll.await(NOW).count(), "ADD of an already-set event is an edge");
@@ -214,7 +217,7 @@ class EpollSetTest {
     @Test
     void aClosedVpollFdIsRefusedByNumberlessCalls() throws Exception {
         try (EpollSet<String> epoll = EpollSet.open()) {
-            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
             epoll.add(vfd, Events.IN, "v");
             vfd.close();
             assertThrows(ClosedChannelException.class, () -> epoll.add(vfd, Events.IN, "again"));
@@ -232,11 +235,11 @@ class EpollSetTest {
             b.add(efd, Events.IN | EpollSet.EXCLUSIVE | EpollSet.ET, "b");
             c.add(efd, Events.IN | EpollSet.ET, "c (not exclusive)");
             java.util.List<EpollSet<String>> sets = java.util.List.of(a, b, c);
-            java.util.List<Waiter<Integer>> waiters = new java.util.ArrayList<>();
+            java.util.List<WaitingThread<Integer>> waiters = new java.util.ArrayList<>();
             for (EpollSet<String> set : sets) {
-                waiters.add(Waiter.start(() -> set.await(Duration.ofSeconds(2)).count()));
+                waiters.add(WaitingThread.start(() -> set.await(Duration.ofSeconds(2)).count()));
             }
-            for (Waiter<Integer> waiter : waiters) {
+            for (WaitingThread<Integer> waiter : waiters) {
                 waiter.blocked(); // EXCLUSIVE picks one set among those with a thread asleep in epoll_wait
             }
             real.writeCounter(efd, 1);
@@ -293,7 +296,7 @@ class EpollSetTest {
     void wakeupEndsTheWaitAndIsNeverAnEvent() throws Exception {
         try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open(1)) {
             epoll.add(real.pipe()[0], Events.IN, "pipe");
-            Waiter<Boolean> waiter = Waiter.start(() -> {
+            WaitingThread<Boolean> waiter = WaitingThread.start(() -> {
                 ReadyEvents<String> ready = epoll.await(null);
                 return ready.count() == 0 && ready.wokenUp();
             }).blocked();
@@ -310,7 +313,7 @@ class EpollSetTest {
     void registrationFromAnotherThreadDuringAWaitIsSeen() throws Exception {
         try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open()) {
             int efd = real.eventfd(1);
-            Waiter<String> waiter = Waiter.start(() -> {
+            WaitingThread<String> waiter = WaitingThread.start(() -> {
                 ReadyEvents<String> ready = epoll.await(Duration.ofSeconds(10));
                 return ready.count() == 1 ? ready.attachment(0) : "count " + ready.count();
             }).blocked();
@@ -321,7 +324,7 @@ class EpollSetTest {
 
     @Test
     void nestsInsideAnotherEpollSet() throws Exception {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION)); EpollSet<String> inner = EpollSet.open();
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION)); EpollSet<String> inner = EpollSet.open();
              EpollSet<EpollSet<String>> outer = EpollSet.open()) {
             inner.add(vfd, Events.IN, "vpoll");
             outer.add(inner.fd(), Events.IN, inner);
@@ -357,7 +360,7 @@ class EpollSetTest {
             EpollSet<String> epoll = EpollSet.open();
             int efd = real.eventfd(0);
             epoll.add(efd, Events.IN, "x");
-            Waiter<Boolean> waiter = Waiter.start(() -> epoll.await(null).wokenUp()).blocked();
+            WaitingThread<Boolean> waiter = WaitingThread.start(() -> epoll.await(null).wokenUp()).blocked();
             epoll.close();
             assertTrue(waiter.get());
             assertThrows(ClosedChannelException.class, () -> epoll.await(NOW));
@@ -376,7 +379,7 @@ class EpollSetTest {
     void aSecondConcurrentWaiterIsRefused() throws Exception {
         try (RealFds real = new RealFds(); EpollSet<String> epoll = EpollSet.open()) {
             epoll.add(real.pipe()[0], Events.IN, "pipe");
-            Waiter<Integer> waiter = Waiter.start(() -> epoll.await(Duration.ofSeconds(20)).count()).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> epoll.await(Duration.ofSeconds(20)).count()).blocked();
             IllegalStateException busy = assertThrows(IllegalStateException.class, () -> epoll.await(NOW));
             assertTrue(busy.getMessage().contains("one EpollSet per waiting thread"), busy.getMessage());
             epoll.wakeup();

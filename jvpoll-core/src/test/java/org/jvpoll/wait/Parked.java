@@ -5,6 +5,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.jvpoll.park.Poller;
+import org.jvpoll.testing.BlockedThreads;
 
 /**
  * A wait run on a virtual thread, with a detector for "parked in an await": the thread's state is
@@ -31,7 +32,7 @@ final class Parked<T> {
         return new Parked<>(wait, true);
     }
 
-    /** The same on a platform thread (which blocks in poll(2): use {@link Blocked} to see it wait). */
+    /** The same on a platform thread (which blocks in poll(2): use {@link BlockedThreads} to see it wait). */
     static <T> Parked<T> platform(Callable<T> wait) {
         return new Parked<>(wait, false);
     }
@@ -43,16 +44,7 @@ final class Parked<T> {
     }
 
     static void awaitParked(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (System.nanoTime() < deadline) {
-            Thread.State s = t.getState();
-            if ((s == Thread.State.WAITING || s == Thread.State.TIMED_WAITING) && Poller.isRegistered(t)) {
-                return;
-            }
-            Thread.sleep(1);
-        }
-        throw new AssertionError(t + " never parked with a poller registration; state " + t.getState()
-                + ", registered " + Poller.isRegistered(t));
+        BlockedThreads.awaitParked(t, () -> Poller.isRegistered(t));
     }
 
     T get() throws Exception {

@@ -10,22 +10,25 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.syscall.TimerFd;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.WaitingThread;
 
+@ExtendWith(BackendSelection.class)
 class PollSetTest {
     private static final Duration NOW = Duration.ZERO;
 
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EMULATION_TCP", "FUSE"})
     void seesVpollEventsSetAndClearedFromJava(Backend backend) throws Exception {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(backend)); PollSet set = new PollSet(1)) {
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(backend)); PollSet set = new PollSet(1)) {
             int i = set.add(vfd, Events.IN | Events.PRI);
             assertEquals(0, set.poll(NOW));
             assertEquals(0, set.revents(i));
@@ -45,9 +48,9 @@ class PollSetTest {
 
     @Test
     void vpollEventSetHereEndsAnInfiniteWaitInAnotherThread() throws Exception {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION)); PollSet set = new PollSet(1)) {
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION)); PollSet set = new PollSet(1)) {
             int i = set.add(vfd, Events.IN);
-            Waiter<Integer> waiter = Waiter.start(() -> set.poll(null)).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> set.poll(null)).blocked();
             vfd.add(Events.IN);
             assertEquals(1, waiter.get());
             assertTrue((set.revents(i) & Events.IN) != 0);
@@ -56,7 +59,7 @@ class PollSetTest {
 
     @Test
     void mixesVpollWithPipeSocketpairEventfdTimerfdAndTty() throws Exception {
-        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
              PollSet set = new PollSet(2)) {
             int[] pipe = real.pipe();
             int[] pair = real.socketpair();
@@ -137,7 +140,7 @@ class PollSetTest {
     void wakeupFromAnotherThreadEndsTheWaitAndIsNotAnEntry() throws Exception {
         try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
             int i = set.add(real.pipe()[0], Events.IN);
-            Waiter<Integer> waiter = Waiter.start(() -> set.poll(null)).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> set.poll(null)).blocked();
             set.wakeup();
             assertEquals(0, waiter.get());
             assertTrue(set.wokenUp());
@@ -155,7 +158,7 @@ class PollSetTest {
     void threadInterruptDoesNotEndAWaitButWakeupDoes() throws Exception {
         try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
             set.add(real.pipe()[0], Events.IN);
-            Waiter<String> waiter = Waiter.start(() -> set.poll(null) + " interrupted=" + Thread.currentThread().isInterrupted())
+            WaitingThread<String> waiter = WaitingThread.start(() -> set.poll(null) + " interrupted=" + Thread.currentThread().isInterrupted())
                     .blocked();
             waiter.interrupt();
             Thread.sleep(100);
@@ -170,7 +173,7 @@ class PollSetTest {
     void aSecondWaiterOrAChangeDuringAWaitIsRefused() throws Exception {
         try (RealFds real = new RealFds(); PollSet set = new PollSet(1)) {
             int i = set.add(real.pipe()[0], Events.IN);
-            Waiter<Integer> waiter = Waiter.start(() -> set.poll(Duration.ofSeconds(20))).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> set.poll(Duration.ofSeconds(20))).blocked();
             IllegalStateException busy = assertThrows(IllegalStateException.class, () -> set.poll(NOW));
             assertTrue(busy.getMessage().contains("another thread is already waiting"), busy.getMessage());
             IllegalStateException change = assertThrows(IllegalStateException.class, () -> set.setEvents(i, Events.OUT));
@@ -247,7 +250,7 @@ class PollSetTest {
         try (RealFds real = new RealFds()) {
             PollSet set = new PollSet(1);
             int i = set.add(real.pipe()[0], Events.IN);
-            Waiter<Integer> waiter = Waiter.start(() -> set.poll(null)).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> set.poll(null)).blocked();
             set.close();
             assertEquals(0, waiter.get());
             assertTrue(set.wokenUp());
@@ -267,7 +270,7 @@ class PollSetTest {
     @Test
     void aClosedVpollFdIsRefused() throws Exception {
         try (PollSet set = new PollSet(1)) {
-            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
             vfd.close();
             assertThrows(ClosedChannelException.class, () -> set.add(vfd, Events.IN));
             assertEquals(0, set.size());

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.jvpoll.Backend;
@@ -18,16 +19,19 @@ import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollFd;
 import org.jvpoll.syscall.TimerFd;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
 import org.jvpoll.testing.Probe;
+import org.jvpoll.testing.Skip;
+import org.jvpoll.testing.WaitingThread;
 
+@ExtendWith(BackendSelection.class)
 class SelectSetTest {
     private static final Duration NOW = Duration.ZERO;
 
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EMULATION_TCP", "FUSE"})
     void mapsVpollEventsToTheThreeSets(Backend backend) throws Exception {
-        try (VpollFd vfd = VpollFd.create(0, Fds.on(backend)); SelectSet set = new SelectSet()) {
+        try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(backend)); SelectSet set = new SelectSet()) {
             int fd = vfd.fd();
             set.watch(vfd, true, true, true);
             assertEquals(0, set.select(NOW));
@@ -51,7 +55,7 @@ class SelectSetTest {
 
     @Test
     void mixesVpollWithPipeSocketpairEventfdTimerfdAndTty() throws Exception {
-        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
              SelectSet set = new SelectSet()) {
             int[] pipe = real.pipe();
             int[] pair = real.socketpair();
@@ -139,7 +143,7 @@ class SelectSetTest {
             assertEquals(0, set.pselect(Duration.ofNanos(1_500_000), SignalSet.threadMask()));
             assertFalse(set.wokenUp());
 
-            Waiter<Integer> waiter = Waiter.start(() -> set.select(null)).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> set.select(null)).blocked();
             set.wakeup();
             assertEquals(0, waiter.get());
             assertTrue(set.wokenUp());
@@ -153,7 +157,7 @@ class SelectSetTest {
             SelectSet set = new SelectSet();
             int fd = real.pipe()[0];
             set.watch(fd, true, false, false);
-            Waiter<Integer> waiter = Waiter.start(() -> set.select(null)).blocked();
+            WaitingThread<Integer> waiter = WaitingThread.start(() -> set.select(null)).blocked();
             set.close();
             assertEquals(0, waiter.get());
             assertThrows(ClosedChannelException.class, () -> set.select(NOW));
@@ -171,8 +175,7 @@ class SelectSetTest {
         long limit = openFilesSoftLimit();
         if (limit <= FdSet.FD_SETSIZE + 1) {
             String why = "RLIMIT_NOFILE is " + limit + ": no room for descriptors at FD_SETSIZE and above";
-            System.out.println("SKIP " + why);
-            org.junit.jupiter.api.Assumptions.abort(why);
+            throw Skip.because(why);
         }
         int before = Probe.openFdCount();
         java.util.List<Integer> filler = new java.util.ArrayList<>();
@@ -204,7 +207,7 @@ class SelectSetTest {
     @Test
     void aClosedVpollFdIsRefused() throws Exception {
         try (SelectSet set = new SelectSet()) {
-            VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
             vfd.close();
             assertThrows(ClosedChannelException.class, () -> set.watch(vfd, true, false, false));
         }

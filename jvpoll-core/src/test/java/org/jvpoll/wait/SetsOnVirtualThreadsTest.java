@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
+import org.jvpoll.testing.BlockedThreads;
 
 /**
  * PollSet, SelectSet and EpollSet waits called on a virtual thread (which park instead of pinning,
@@ -132,12 +133,6 @@ class SetsOnVirtualThreadsTest {
 
     /** The offloaded waits park the virtual thread (no poller registration: a helper thread polls). */
     private static void awaitWaiting(Thread t) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (t.getState() != Thread.State.WAITING) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(t + " never parked: " + t.getState());
-            }
-            Thread.sleep(1);
-        }
+        BlockedThreads.awaitParked(t, () -> true);
     }
 }

@@ -12,6 +12,8 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Errno;
 import org.jvpoll.Events;
 import org.jvpoll.syscall.Signals;
+import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.WaitingThread;
 
 /**
  * The EINTR policy: unmasked waits resume after a signal handler ran, with the time left; masked
@@ -146,10 +148,10 @@ class SignalInterruptTest {
 
     /** Signals the waiting thread three times, checks it is back in the kernel each time, then makes the fd ready. */
     private static void unmaskedWaitResumes(RealFds real, int[] pipe, TimedWait wait) throws Exception {
-        Waiter<Integer> waiter = Waiter.start(() -> wait.run(Duration.ofSeconds(60)));
+        WaitingThread<Integer> waiter = WaitingThread.start(() -> wait.run(Duration.ofSeconds(60)));
         int thread = waiter.tid();
         for (int n = 0; n < 3; n++) {
-            Blocked.inWait(thread);
+            BlockedThreads.awaitBlocked(thread);
             int handled = SignalFixture.HANDLED.get();
             Signals.tgkill(thread, SIG);
             awaitHandled(handled);

@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Events;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.ChildProcess;
 
 /**
  * What docs/wait.md says about the sets' waits on virtual threads, checked on the running JDK with
@@ -21,7 +22,7 @@ import org.jvpoll.testing.ChildJvm;
 class VirtualThreadPinningTest {
     @Test
     void setWaitsLeaveTheCarrierFreeAndMaskedWaitsHoldIt() throws Exception {
-        try (ChildJvm child = new ChildJvm(PinningChild.class.getName())) {
+        try (ChildProcess child = ChildProcess.java(PinningChild.class.getName())) {
             String line = child.awaitLine("RESULT", 90);
             assertEquals("RESULT poll: free, woken; select: free, woken; epoll: free, woken;"
                     + " ppoll with mask: other ran while waiting false, after wakeup true", line, child.output());
@@ -66,10 +67,7 @@ class VirtualThreadPinningTest {
                     woken.completeExceptionally(t);
                 }
             });
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (waiter.getState() != Thread.State.WAITING && System.nanoTime() < deadline) {
-                Thread.sleep(1); // the waiter parks (in the poller or the offload) once its look found nothing
-            }
+            BlockedThreads.awaitParked(waiter, () -> true); // in the poller or the offload, once its look found nothing
             CountDownLatch ran = new CountDownLatch(1);
             Thread.ofVirtual().start(ran::countDown);
             boolean other = ran.await(30, TimeUnit.SECONDS);
@@ -85,13 +83,13 @@ class VirtualThreadPinningTest {
             CompletableFuture<Integer> tid = new CompletableFuture<>();
             Thread waiter = Thread.ofVirtual().start(() -> {
                 try {
-                    tid.complete(org.jvpoll.syscall.Signals.gettid());
+                    tid.complete(BlockedThreads.currentTid());
                     set.ppoll(null, SignalSet.threadMask());
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
-            Blocked.inWait(tid.get(30, TimeUnit.SECONDS)); // the carrier's kernel thread is in ppoll(2)
+            BlockedThreads.awaitBlocked(tid.get(30, TimeUnit.SECONDS)); // the carrier's kernel thread is in ppoll(2)
             CountDownLatch ran = new CountDownLatch(1);
             Thread.ofVirtual().start(ran::countDown);
             boolean whileWaiting = ran.await(500, TimeUnit.MILLISECONDS);

@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.park.Poller;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 
 /**
  * The issue's proof, in a JVM with one carrier ({@code jdk.virtualThreadScheduler.parallelism=1}):
@@ -44,7 +44,7 @@ class VirtualThreadScaleTest {
 
     @Test
     void fiveThousandVirtualThreadsOnOneCarrierAllCompleteWithoutPinning() throws Exception {
-        try (ChildJvm child = new ChildJvm(ScaleChild.class.getName(), Integer.toString(N))) {
+        try (ChildProcess child = ChildProcess.java(ScaleChild.class.getName(), Integer.toString(N))) {
             String line = child.awaitLine("RESULT", 240);
             assertEquals("RESULT parked " + N + "/" + N + ", other virtual thread ran: true, completed " + N + "/" + N
                     + ", pinned events: 0, control pinned events: 1", line, child.output());

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
 
 /** The examples of docs/wait.md, run as written there (plus the assertions the comments state). */
 class WaitDocExamplesTest {
@@ -23,7 +23,7 @@ class WaitDocExamplesTest {
     void virtualThreadExample() throws Exception {
         try (RealFds real = new RealFds()) {
             int socketFd = real.socketpair()[0];
-            try (VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION));
+            try (VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION));
                  ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
                 Future<Integer> waiter = threads.submit(
                         () -> vfd.await(Events.IN | Events.PRI, Duration.ofSeconds(30)));
@@ -57,7 +57,7 @@ class WaitDocExamplesTest {
 
     @Test
     void selectExample() throws Exception {
-        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION))) {
+        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION))) {
             int pipeWriteFd = real.pipe()[1];
             try (SelectSet set = new SelectSet()) {
                 set.watch(vfd, true, false, true);
@@ -77,7 +77,7 @@ class WaitDocExamplesTest {
 
     @Test
     void epollExample() throws Exception {
-        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, Fds.on(Backend.EMULATION))) {
+        try (RealFds real = new RealFds(); VpollFd vfd = VpollFd.create(0, BackendSelection.options(Backend.EMULATION))) {
             int socketFd = real.socketpair()[0];
             List<String> seen = new ArrayList<>();
             try (EpollSet<String> epoll = EpollSet.open()) {

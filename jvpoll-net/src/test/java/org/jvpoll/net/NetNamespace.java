@@ -13,7 +13,7 @@ import org.jvpoll.BackendUnavailableException;
 import org.jvpoll.VpollFd;
 
 /**
- * Runs a {@link Scenarios} scenario in a child JVM inside a fresh network namespace
+ * Runs a {@link NetScenarios} scenario in a child JVM inside a fresh network namespace
  * ({@code unshare -n}): its TAP interface, addresses and traffic exist only there, and vanish
  * with the child. Says why (SKIP) when this machine cannot: no lwIP, no root/CAP_NET_ADMIN for
  * a namespace, no /dev/net/tun, no ip(8) or curl(1).
@@ -84,7 +84,7 @@ final class NetNamespace {
         List<String> cmd = new ArrayList<>(List.of("unshare", "-n", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\"",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-Djvpoll.net.test.backend=" + backend.name().toLowerCase(),
-                "-cp", System.getProperty("java.class.path"), Scenarios.class.getName(), scenario));
+                "-cp", System.getProperty("java.class.path"), NetScenarios.class.getName(), scenario));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         StringBuilder out = new StringBuilder();
         Thread pump = new Thread(() -> {

@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The proofs of issue 14, each in a child JVM in its own network namespace with its own TAP
  * interface (kernel side 10.77.0.1/24, the user-level stack 10.77.0.2), on the emulation backend
- * (the default on stock kernels) and on FUSE. See {@link Scenarios} for what each one checks.
+ * (the default on stock kernels) and on FUSE. See {@link NetScenarios} for what each one checks.
  */
 class NetStackTest {
 

@@ -36,7 +36,7 @@ final class NettyScenario {
         }
         int rounds = 100;
         IoEventLoopGroup group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        try (NetStack net = Scenarios.stack(opts); TcpListener l = net.listen(7600)) {
+        try (NetStack net = NetScenarios.stack(opts); TcpListener l = net.listen(7600)) {
             IoEventLoop loop = group.next();
             Channel server = new ServerBootstrap().group(group).channel(EpollServerSocketChannel.class)
                     .childHandler(new ChannelInboundHandlerAdapter() {
@@ -44,9 +44,9 @@ final class NettyScenario {
                         public void channelRead(ChannelHandlerContext ctx, Object msg) {
                             ctx.writeAndFlush(msg); // echo on a kernel socket
                         }
-                    }).bind(Scenarios.KERNEL_IP, 7601).sync().channel();
-            Scenarios.EchoClient toUser = new Scenarios.EchoClient(new InetSocketAddress(Scenarios.STACK_IP, 7600), rounds);
-            Scenarios.EchoClient toNetty = new Scenarios.EchoClient(new InetSocketAddress(Scenarios.KERNEL_IP, 7601), rounds);
+                    }).bind(NetScenarios.KERNEL_IP, 7601).sync().channel();
+            NetScenarios.EchoClient toUser = new NetScenarios.EchoClient(new InetSocketAddress(NetScenarios.STACK_IP, 7600), rounds);
+            NetScenarios.EchoClient toNetty = new NetScenarios.EchoClient(new InetSocketAddress(NetScenarios.KERNEL_IP, 7601), rounds);
             toUser.start();
             toNetty.start();
             TcpSocket c = l.accept();
@@ -75,9 +75,9 @@ final class NettyScenario {
             }).sync();
             toUser.join(20_000);
             toNetty.join(20_000);
-            Scenarios.check(ended.await(10, TimeUnit.SECONDS), "the user-level connection ended");
-            Scenarios.check(error.get() == null, "no error: " + error.get());
-            Scenarios.check(toUser.ok && toNetty.ok, "both clients got their echoes: user " + toUser.error + ", netty " + toNetty.error);
+            NetScenarios.check(ended.await(10, TimeUnit.SECONDS), "the user-level connection ended");
+            NetScenarios.check(error.get() == null, "no error: " + error.get());
+            NetScenarios.check(toUser.ok && toNetty.ok, "both clients got their echoes: user " + toUser.error + ", netty " + toNetty.error);
             c.close();
             server.close().sync();
             System.out.println("PASS netty: one Netty epoll loop echoed " + echoed.get() + " bytes on a user-level socket "

@@ -6,23 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
-import org.jvpoll.Backend;
 import org.jvpoll.VpollFd;
 
-/** Test helpers for channel tests: backend choice with a printed skip, descriptor counting. */
-public final class Fds {
-    private Fds() {}
-
-    /** Options forcing {@code backend}; skips the test, saying why, if this machine lacks it. */
-    public static VpollFd.Options on(Backend backend) {
-        if (!backend.isAvailable()) {
-            String why = "backend " + backend.id() + " not available here: " + backend.availability();
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
-        }
-        return VpollFd.Options.DEFAULT.backend(backend);
-    }
+/** Counts this process's open descriptors (leak checks), leaving out the JVM's own jars and class files. */
+public final class OpenDescriptors {
+    private OpenDescriptors() {}
 
     /**
      * @return how many descriptors this process has open, after jvpoll's per-process descriptors

@@ -25,7 +25,7 @@ import org.jvpoll.wait.SignalSet;
  * select and pselect the report is 0x1 (read set), 0x4 (write set), 0x2 (except set), the
  * kernel's own mapping of poll bits to the three sets.
  */
-enum Waiter {
+enum WaitCall {
     POLL("poll") {
         @Override
         int observe(int fd, int timeoutMs) throws Exception {
@@ -108,7 +108,7 @@ enum Waiter {
 
     private final String title;
 
-    Waiter(String title) {
+    WaitCall(String title) {
         this.title = title;
     }
 

@@ -19,7 +19,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The module exports only its API package and resolves against Netty's own module names. */
-class ModuleDescriptorTest {
+class NettyModuleDescriptorTest {
     @Test
     void exportsOnlyTheApi() throws IOException {
         try (InputStream in = Files.newInputStream(Path.of("target", "classes", "module-info.class"))) {

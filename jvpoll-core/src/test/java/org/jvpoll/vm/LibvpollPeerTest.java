@@ -3,25 +3,22 @@ package org.jvpoll.vm;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
-import org.jvpoll.testing.RequiredBackend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.VpollOp;
 import org.jvpoll.syscall.Ioctl;
 import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.BlockedThreads;
+import org.jvpoll.testing.ChildProcess;
+import org.jvpoll.testing.Skip;
 import org.jvpoll.testing.UnixFdPassing;
 
 /**
@@ -29,21 +26,18 @@ import org.jvpoll.testing.UnixFdPassing;
  * exchange vpoll fds over a UNIX socket and each sees the other's changes. Needs a real
  * /dev/vpoll (the module guest, or a served device) and the compiled peer (-Djvpoll.vm.peer).
  */
-class LibvpollInteropTest {
+class LibvpollPeerTest {
     @Test
     void libvpollAndJvpollShareFdsBothWays() throws Throwable {
         String peer = System.getProperty("jvpoll.vm.peer");
-        boolean required = "dev-vpoll".equals(RequiredBackend.id());
+        boolean required = "dev-vpoll".equals(BackendSelection.required());
         if (!required && (peer == null || !Backend.DEV_VPOLL.isAvailable())) {
-            System.out.println("SKIP LibvpollInteropTest: needs /dev/vpoll and -Djvpoll.vm.peer (run vm/module-guest.sh)");
-            Assumptions.assumeTrue(false, "no /dev/vpoll here");
+            throw Skip.because("LibvpollPeerTest: needs /dev/vpoll and -Djvpoll.vm.peer (run vm/module-guest.sh)");
         }
         Path sock = Path.of("/tmp", "jvpoll-interop-" + ProcessHandle.current().pid() + ".sock");
-        Process p = new ProcessBuilder(peer, sock.toString()).redirectErrorStream(true).start();
-        List<String> lines = new ArrayList<>();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        try (ChildProcess p = ChildProcess.start(List.of(peer, sock.toString()));
              VpollFd mine = VpollFd.create(0, VpollFd.Options.DEFAULT.backend(Backend.DEV_VPOLL))) {
-            assertEquals("READY", out.readLine());
+            p.awaitLine("READY", 30);
             int theirs;
             try (UnixFdPassing link = new UnixFdPassing(sock.toString())) {
                 link.sendFd(mine.fd(), 'j');
@@ -59,20 +53,15 @@ class LibvpollInteropTest {
                 assertEquals(Events.OUT, mask);
                 link.sendByte('b');
                 // 3. Wake the peer, which is blocked in poll(2) on our fd.
-                Thread.sleep(200);
+                BlockedThreads.awaitAnyThreadBlocked(p.pid(), BlockedThreads.WAITS);
                 mine.add(Events.HUP);
-                String line;
-                while ((line = out.readLine()) != null) {
-                    lines.add(line);
-                }
             }
             Unistd.close(theirs);
+            String out = p.awaitSuccess(30);
+            System.out.println(out);
+            assertTrue(out.lines().anyMatch("PEER OK"::equals), out);
         } finally {
             Files.deleteIfExists(sock);
         }
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "peer exits");
-        System.out.println(String.join("\n", lines));
-        assertEquals(0, p.exitValue(), String.join("\n", lines));
-        assertTrue(lines.contains("PEER OK"), String.join("\n", lines));
     }
 }

@@ -31,8 +31,8 @@ import org.jvpoll.VpollFd;
  * ({@code unshare -n}, see {@link NetNamespace}), so its TAP interface, addresses and traffic
  * exist only there. Each prints "PASS name: ..." lines and exits 0, or throws.
  */
-public final class Scenarios {
-    private Scenarios() {}
+public final class NetScenarios {
+    private NetScenarios() {}
 
     static final String KERNEL_IP = "10.77.0.1";
     static final String STACK_IP = "10.77.0.2";

@@ -13,8 +13,8 @@ import org.jvpoll.VpollFd;
  * Vpoll fds for jcstress states. jcstress builds states in batches and has no per-state tear-down,
  * so fds that survive a test go back to a per-backend pool from the arbiter instead of leaking.
  */
-final class Fds {
-    private Fds() {}
+final class PooledVpollFds {
+    private PooledVpollFds() {}
 
     /** The bits the outcomes report: companions (RDNORM, WRNORM) are left out so every backend reads alike. */
     static final int REPORTED = Events.IN | Events.PRI | Events.OUT | Events.ERR;

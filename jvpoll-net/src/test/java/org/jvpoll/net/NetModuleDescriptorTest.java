@@ -14,7 +14,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 /** The module exports only its API package; the lwIP facades stay internal. */
-class ModuleDescriptorTest {
+class NetModuleDescriptorTest {
     @Test
     void exportsOnlyTheApi() throws IOException {
         try (InputStream in = Files.newInputStream(Path.of("target", "classes", "module-info.class"))) {
