@@ -10,6 +10,7 @@ import java.time.Duration;
 import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.jvpoll.testing.BackendSelection;
 
 /** A closed vpoll fd says so: fd() is -1, and every call fails naming the call and the fd. */
 class ClosedVpollFdTest {
@@ -25,7 +26,7 @@ class ClosedVpollFdTest {
     @ParameterizedTest
     @EnumSource(Backend.class)
     void everyCallAfterCloseNamesTheCallAndTheFd(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        VpollFd.Options options = BackendSelection.options(backend);
         VpollFd vfd = VpollFd.create(0, options);
         int fd = vfd.fd();
         assertTrue(fd >= 0);
@@ -43,7 +44,7 @@ class ClosedVpollFdTest {
     @ParameterizedTest
     @EnumSource(value = Backend.class, names = {"EMULATION", "EMULATION_TCP"})
     void anAwaitEndedByCloseNamesTheFd(Backend backend) throws Exception {
-        VpollFd vfd = VpollFd.create(0, BackendBehaviourTest.on(backend));
+        VpollFd vfd = VpollFd.create(0, BackendSelection.options(backend));
         int fd = vfd.fd();
         Thread closer = Thread.ofPlatform().start(() -> {
             try {

@@ -1,6 +1,6 @@
 package org.jvpoll;
 
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.OpenDescriptors;
 import org.jvpoll.testing.NativeProcess;
 
 /**
@@ -23,7 +23,7 @@ public final class UnclosedFdsAtLimitCheck {
             System.gc();
             Thread.sleep(50);
         }
-        NativeProcess.setNofileSoft(Fds.countNow() + 200L);
+        NativeProcess.setNofileSoft(OpenDescriptors.countNow() + 200L);
         int dropped = 0;
         VpollException limit = null;
         while (limit == null && dropped < 10_000) {

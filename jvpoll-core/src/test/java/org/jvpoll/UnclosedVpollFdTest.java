@@ -9,9 +9,10 @@ import java.nio.channels.SelectableChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.jvpoll.testing.ChildJvm;
-import org.jvpoll.testing.Fds;
+import org.jvpoll.testing.BackendSelection;
+import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.NativeProcess;
+import org.jvpoll.testing.OpenDescriptors;
 
 /** A VpollFd dropped without close is closed by the Cleaner once unreachable, and says so in the log. */
 class UnclosedVpollFdTest {
@@ -23,11 +24,11 @@ class UnclosedVpollFdTest {
      */
     static int gcUntilAtMost(int target) throws InterruptedException {
         long deadline = System.nanoTime() + GC_WAIT_NANOS;
-        int now = Fds.countNow();
+        int now = OpenDescriptors.countNow();
         while (now > target && System.nanoTime() < deadline) {
             System.gc();
             Thread.sleep(50);
-            now = Fds.countNow();
+            now = OpenDescriptors.countNow();
         }
         return now;
     }
@@ -35,8 +36,8 @@ class UnclosedVpollFdTest {
     @ParameterizedTest
     @CsvSource({"EMULATION, 15000, 2", "FUSE, 15000, 1", "EMULATION_TCP, 1000, 2", "EVENTFD, 15000, 1", "DEV_VPOLL, 15000, 1"})
     void droppedFdsAreClosedAfterGc(Backend backend, int wanted, int descriptorsPerFd) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
-        int baseline = Fds.openCount(options);
+        VpollFd.Options options = BackendSelection.options(backend);
+        int baseline = OpenDescriptors.openCount(options);
         // As many as fit under RLIMIT_NOFILE with room to spare: running this JVM out of
         // descriptors could break class loading for later tests (the child JVM test does that).
         long fit = (NativeProcess.nofile()[0] - baseline - 1000) / descriptorsPerFd;
@@ -49,7 +50,7 @@ class UnclosedVpollFdTest {
                 VpollFd.create(Events.IN, options); // dropped
             }
             // A GC may already have run during the loop: the Cleaner's count below is the proof.
-            System.out.println(backend.id() + ": " + (Fds.countNow() - baseline) + " descriptors open after the loop");
+            System.out.println(backend.id() + ": " + (OpenDescriptors.countNow() - baseline) + " descriptors open after the loop");
             int after = gcUntilAtMost(baseline);
             assertTrue(after <= baseline, count + " dropped " + backend.id() + " fds: " + (after - baseline)
                     + " descriptors still open 60 s after GCs began");
@@ -62,7 +63,7 @@ class UnclosedVpollFdTest {
 
     @Test
     void anExplicitlyClosedFdIsNotReclaimedAgain() throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(Backend.EMULATION);
+        VpollFd.Options options = BackendSelection.options(Backend.EMULATION);
         VpollFd vfd = VpollFd.create(0, options);
         vfd.close();
         WeakReference<VpollFd> ref = new WeakReference<>(vfd);
@@ -77,7 +78,7 @@ class UnclosedVpollFdTest {
 
     @Test
     void anOpenChannelKeepsItsVpollFdOpen() throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(Backend.EMULATION);
+        VpollFd.Options options = BackendSelection.options(Backend.EMULATION);
         VpollFd vfd = VpollFd.create(Events.IN, options);
         SelectableChannel channel = vfd.channel();
         WeakReference<VpollFd> ref = new WeakReference<>(vfd);
@@ -97,8 +98,8 @@ class UnclosedVpollFdTest {
     /** RLIMIT_NOFILE is reached with dropped fds: after a GC, creation works again. */
     @Test
     void descriptorLimitReachedByDroppedFdsClearsAfterGc() throws Exception {
-        BackendBehaviourTest.on(Backend.EMULATION);
-        try (ChildJvm child = new ChildJvm("org.jvpoll.UnclosedFdsAtLimitCheck")) {
+        BackendSelection.options(Backend.EMULATION);
+        try (ChildProcess child = ChildProcess.java("org.jvpoll.UnclosedFdsAtLimitCheck")) {
             int exit = child.awaitExit(120);
             assertEquals(0, exit, child.output());
             assertTrue(child.output().contains("OK"), child.output());

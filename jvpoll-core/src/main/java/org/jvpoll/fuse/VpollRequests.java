@@ -34,8 +34,6 @@ import org.jvpoll.syscall.Ioctl;
  */
 final class VpollRequests {
     private static final long ATTR_VALID_SECONDS = 365L * 24 * 3600;
-    private static final int EPROTO = 71;
-    private static final int ENOSYS = 38;
     private static final int EIO = 5;
 
     /** What the session learns from INIT. */
@@ -103,7 +101,7 @@ final class VpollRequests {
                 return false;
             }
             case Fuse.LOOKUP -> ch.reply(unique, -Errno.ENOENT, 0);
-            default -> ch.reply(unique, -ENOSYS, 0);
+            default -> ch.reply(unique, -Errno.ENOSYS, 0);
         }
         return true;
     }
@@ -128,7 +126,7 @@ final class VpollRequests {
         int flags = (int) InitIn.FLAGS.get(a, 0L);
         int flags2 = minor >= 36 && (flags & Fuse.INIT_EXT) != 0 ? (int) InitIn.FLAGS2.get(a, 0L) : 0;
         if (major < Fuse.KERNEL_VERSION || major == Fuse.KERNEL_VERSION && minor < 23) {
-            ch.reply(unique, -EPROTO, 0);
+            ch.reply(unique, -Errno.EPROTO, 0);
             initListener.initialized("the kernel speaks FUSE " + major + "." + minor + "; jvpoll needs 7.23 or newer");
             return;
         }

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.jvpoll.testing.ChildJvm;
+import org.jvpoll.testing.ChildProcess;
 
 /**
  * With {@code --illegal-native-access=deny} and no {@code --enable-native-access}, every jvpoll
@@ -29,7 +29,7 @@ class NativeAccessDeniedTest {
         Path classes = Path.of("target", "classes");
         Path testClasses = Path.of("target", "test-classes");
         assertTrue(Files.isDirectory(classes) && Files.isDirectory(testClasses), "run from jvpoll-core after compiling");
-        List<String> cmd = new ArrayList<>(List.of(ChildJvm.javaCommand(), "--illegal-native-access=deny"));
+        List<String> cmd = new ArrayList<>(List.of(ChildProcess.javaCommand(), "--illegal-native-access=deny"));
         if (how.equals("class path")) {
             cmd.addAll(List.of("-cp", classes + java.io.File.pathSeparator + testClasses));
         } else {
