@@ -72,15 +72,18 @@ class VpollBatchTest {
     /**
      * Property: for random batches from fixed seeds, a batch through io_uring, the same batch on
      * the forced sequential path, and one ctl call per change on twin fds give the same result per
-     * change and the same final masks.
+     * change and the same final masks. eventfd fds are O_NONBLOCK on odd seeds (their io_uring
+     * path) and blocking on even ones (one call each, the outcome says why).
      */
     @ParameterizedTest
     @EnumSource(Backend.class)
     void batchResultsEqualOneCtlPerChange(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
         int uringBatches = 0;
         int batches = 0;
+        int nonBlockingBatches = 0;
         for (long seed = 1; seed <= 8; seed++) {
+            boolean nonBlocking = backend == Backend.EVENTFD && seed % 2 == 1;
+            VpollFd.Options options = BackendBehaviourTest.on(backend).nonBlocking(nonBlocking);
             SplittableRandom rnd = new SplittableRandom(seed * 0x9E3779B97F4A7C15L);
             VpollFd[] viaUring = new VpollFd[FDS];
             VpollFd[] viaLoop = new VpollFd[FDS];
@@ -108,7 +111,17 @@ class VpollBatchTest {
                     BatchResult ru = u.apply();
                     BatchResult rs = s.apply();
                     batches++;
+                    nonBlockingBatches += nonBlocking ? 1 : 0;
                     uringBatches += ru.path() == BatchResult.Path.URING ? 1 : 0;
+                    if (ru.path() == BatchResult.Path.SEQUENTIAL && Uring.unavailableReason() == null
+                            && ru.size() > ru.failures()) {
+                        switch (backend) { // a path not taken is explained
+                            case DEV_VPOLL -> assertTrue(ru.pathDetail().contains("ioctl"), ru.pathDetail());
+                            case EVENTFD -> assertTrue(ru.pathDetail().contains(nonBlocking ? "eventfd" : "O_NONBLOCK"),
+                                    ru.pathDetail());
+                            default -> { }
+                        }
+                    }
                     assertEquals(BatchResult.Path.SEQUENTIAL, rs.path(), rs.pathDetail());
                     assertTrue(rs.pathDetail().contains("jvpoll.batch.uring=false"), rs.pathDetail());
                     for (int c = 0; c < n; c++) {
@@ -145,6 +158,10 @@ class VpollBatchTest {
                 backend.id(), batches, uringBatches, Uring.unavailableReason() == null ? "yes" : Uring.unavailableReason());
         if (backend == Backend.EMULATION && Uring.unavailableReason() == null) {
             assertTrue(uringBatches > batches / 2, "most socket-pair batches go through io_uring: " + uringBatches);
+        }
+        if (backend == Backend.EVENTFD && Uring.unavailableReason() == null) {
+            assertTrue(uringBatches > nonBlockingBatches / 2,
+                    "most O_NONBLOCK eventfd batches go through io_uring: " + uringBatches + " of " + nonBlockingBatches);
         }
     }
 
@@ -325,9 +342,10 @@ class VpollBatchTest {
      * nothing a batch does may reach them. After the close only ClosedChannelException.
      */
     @ParameterizedTest
-    @EnumSource(value = Backend.class, names = {"EMULATION", "EMULATION_TCP", "FUSE"})
+    @EnumSource(value = Backend.class, names = {"EMULATION", "EMULATION_TCP", "FUSE", "EVENTFD"})
     void batchRacingCloseNeverReachesARecycledNumber(Backend backend) throws Exception {
-        VpollFd.Options options = BackendBehaviourTest.on(backend);
+        // eventfd O_NONBLOCK: its batches go through io_uring
+        VpollFd.Options options = BackendBehaviourTest.on(backend).nonBlocking(backend == Backend.EVENTFD);
         int rounds = backend == Backend.EMULATION ? 150 : 40;
         long reused = 0;
         AtomicLong appliedAfterClose = new AtomicLong();
