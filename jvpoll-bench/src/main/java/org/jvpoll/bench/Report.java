@@ -216,8 +216,11 @@ final class Report {
                 + " missed, the rest of the cost is not the system call: each event still costs the socket work (a unix"
                 + " send that queues an skb and wakes the epoll waiter, a recv that frees it) inside io_uring, its"
                 + " `epoll_wait` share, and jvpoll's per-change planning; c-eventfd's write and read are the cheapest"
-                + " change the kernel has. The eventfd EFD_VPOLL batch (≥ 3x goal in the patched guest) is not implemented"
-                + " through io_uring yet: eventfd fds apply a batch one call per change.\n\n");
+                + " change the kernel has. The eventfd EFD_VPOLL batch (linked IORING_OP_WRITE of"
+                + " the 8-byte command and IORING_OP_READ of the mask per change; ≥ 3x goal) exists only on the patched"
+                + " kernel of the qemu guest: its figures are in \"Batched eventfd fan-out\" below (bin/vm-test"
+                + " --write-docs). OUT changes of the emulation (SO_SNDBUF against an unread filler) and dev-vpoll's ioctls"
+                + " stay one call per change; `BatchResult.pathDetail()` says which path a batch took and why.\n\n");
     }
 
     /** What the verdicts mean, with this run's figures. */
