@@ -9,9 +9,11 @@ import java.util.Arrays;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import org.jvpoll.Errno;
+import org.jvpoll.Events;
 import org.jvpoll.VpollException;
 import org.jvpoll.VpollOp;
 import org.jvpoll.syscall.EventFd;
+import org.jvpoll.syscall.Sockets;
 import org.jvpoll.syscall.Uring;
 
 /**
@@ -167,12 +169,47 @@ public final class BatchEngine {
         }
     }
 
+    /**
+     * Whether IORING_OP_URING_CMD setsockopt works on an AF_UNIX socket here (kernel >= 6.7),
+     * asked once: null if it does, otherwise why not. Without it OUT changes go one call each.
+     */
+    private static final class SetsockoptProbe {
+        static final String REASON = probe();
+
+        private static String probe() {
+            if (Uring.unavailableReason() != null) {
+                return Uring.unavailableReason();
+            }
+            int[] pair;
+            try {
+                pair = org.jvpoll.syscall.UnixSockets.socketpair();
+            } catch (VpollException e) {
+                return "socketpair failed with " + Errno.name(e.errno());
+            }
+            try (Uring ring = Uring.open(2)) {
+                ring.prepareSetsockopt((byte) 0, pair[0], Sockets.SOL_SOCKET, Sockets.SO_SNDBUF,
+                        UnixEmulationBackend.PairFile.sndbufOpen(), 4, 0);
+                int[] res = {Integer.MIN_VALUE};
+                ring.submitAndWait((userData, r) -> res[0] = r);
+                return res[0] == 0 ? null
+                        : "io_uring setsockopt (IORING_OP_URING_CMD, kernel >= 6.7) completed with "
+                                + (res[0] < 0 ? Errno.name(-res[0]) : String.valueOf(res[0]));
+            } catch (VpollException e) {
+                return "io_uring for the setsockopt probe failed with " + Errno.name(e.errno());
+            } finally {
+                org.jvpoll.syscall.Unistd.closeQuietly(pair[0]);
+                org.jvpoll.syscall.Unistd.closeQuietly(pair[1]);
+            }
+        }
+    }
+
     /** One io_uring application: groups are planned, chained and submitted when the ring fills. */
     private static final class Run implements UnixEmulationBackend.PairFile.SocketOps {
         /** RWF_NOWAIT (linux/fs.h): fail with EAGAIN instead of waiting for readiness. */
         static final int RWF_NOWAIT = 8;
-        /** What an SQE does. */
-        static final byte SEND = 0, RECV = 1, WRITE = 2, READ = 3;
+        /** What an SQE does (the first four are {@link UnixEmulationBackend.PairFile.SocketOps}' kinds). */
+        static final byte SEND = 0, RECV = 1, SNDBUF_OPEN = 2, SNDBUF_SHUT = 3, WRITE = 4, READ = 5;
+        static final int IN_OUT = Events.IN | Events.OUT;
 
         final Uring ring;
         private VpollFile[] files;
@@ -274,8 +311,8 @@ public final class BatchEngine {
 
         private void group(VpollFile f, int from, int to) {
             int count = to - from;
-            if (2 * count > ring.entries()) {
-                oneCallEach("more than " + ring.entries() / 2 + " changes of one fd");
+            if (3 * count > ring.entries()) {
+                oneCallEach("more than " + ring.entries() / 3 + " changes of one fd");
                 sequential(files, ops, events, order, from, to, masks, errors);
             } else if (f instanceof UnixEmulationBackend.PairFile pf) {
                 pairGroup(pf, from, to);
@@ -305,21 +342,30 @@ public final class BatchEngine {
             boolean handedOver = false;
             pf.lock();
             try {
-                if (!pf.inOnly(ops, events, order, from, to)) {
-                    oneCallEach("emulation: only changes that raise, re-signal and clear IN have an io_uring form");
+                String sockoptWhy = SetsockoptProbe.REASON;
+                if (!pf.ringable(ops, events, order, from, to, sockoptWhy == null ? IN_OUT : Events.IN)) {
+                    oneCallEach("emulation: only changes that raise, re-signal and clear IN"
+                            + (sockoptWhy == null ? " and OUT (OUT cleared once by ctl first)" : " (OUT: " + sockoptWhy + ")")
+                            + " have an io_uring form");
                     ctlEach(pf, fd, ops, events, order, from, to, masks, errors);
                     return;
                 }
-                if (ring.free() < 2 * count || groups == groupFile.length) {
+                if (ring.free() < 3 * count || groups == groupFile.length) {
                     flush();
                 }
                 int first = sqes;
-                pf.planInOnly(fd, ops, events, order, from, to, masks, errors, this);
+                pf.planRing(fd, ops, events, order, from, to, masks, errors, this);
                 // Link every SQE of the fd to the next: they run in order, and a failure cancels the rest.
                 for (int i = first; i < sqes; i++) {
-                    ring.prepare(opKind[i] == SEND ? Uring.IORING_OP_SEND : Uring.IORING_OP_RECV,
-                            i + 1 < sqes ? Uring.IOSQE_IO_LINK : 0, opFd[i], UnixEmulationBackend.PairFile.bytes(),
-                            opExpect[i], org.jvpoll.syscall.Sockets.MSG_DONTWAIT, 0, i);
+                    byte link = i + 1 < sqes ? Uring.IOSQE_IO_LINK : 0;
+                    switch (opKind[i]) {
+                        case SEND, RECV -> ring.prepare(opKind[i] == SEND ? Uring.IORING_OP_SEND : Uring.IORING_OP_RECV,
+                                link, opFd[i], UnixEmulationBackend.PairFile.bytes(), opExpect[i],
+                                org.jvpoll.syscall.Sockets.MSG_DONTWAIT, 0, i);
+                        default -> ring.prepareSetsockopt(link, opFd[i], Sockets.SOL_SOCKET, Sockets.SO_SNDBUF,
+                                opKind[i] == SNDBUF_OPEN ? UnixEmulationBackend.PairFile.sndbufOpen()
+                                        : UnixEmulationBackend.PairFile.sndbufShut(), 4, i);
+                    }
                 }
                 addGroup(pf, fd, from, to, first);
                 handedOver = true; // flush() unlocks and unpins
@@ -381,8 +427,9 @@ public final class BatchEngine {
         }
 
         @Override
-        public void op(boolean send, int fd, int len, int change) {
-            record(send ? SEND : RECV, fd, len, change);
+        public void op(int kind, int fd, int len, int change) {
+            // a setsockopt completes with 0; a send or recv with its byte count
+            record((byte) kind, fd, kind == SNDBUF_OPEN || kind == SNDBUF_SHUT ? 0 : len, change);
         }
 
         /** Submits what is prepared, waits for every CQE, resolves failures, releases the groups. */
@@ -449,7 +496,7 @@ public final class BatchEngine {
                         : res == ECANCELED
                                 ? new VpollException("io_uring(emulated vpoll fd " + fd + ")", res,
                                         "an earlier linked operation of this fd failed")
-                                : new VpollException(res > 0 ? "io_uring send/recv(emulated vpoll fd " + fd + ")"
+                                : new VpollException(res > 0 ? "io_uring send/recv/setsockopt(emulated vpoll fd " + fd + ")"
                                         : "recv(IN bytes)", res > 0 ? res : 0,
                                         res > 0 ? null : "a short count: something else read the vpoll fd");
                 errors[j] = error;
