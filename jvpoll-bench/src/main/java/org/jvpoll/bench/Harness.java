@@ -132,6 +132,10 @@ final class Harness {
                 fanoutBatch(org.jvpoll.Backend.EMULATION, n, fanMillis, false, true);
             }
         }
+        if (subjects.contains(Subjects.EMULATION)) { // issue 15: OUT changes in batches of 64
+            outBatch(fanMillis / 2, true, first);
+            outBatch(fanMillis / 2, false, first);
+        }
         for (int n : sizes) {
             int reps = n > 1000 ? 3 : quick ? 3 : 5;
             for (String s : C_CTL) {
@@ -496,6 +500,60 @@ final class Harness {
                 }
             }
             Unistd.closeQuietly(epfd);
+        }
+    }
+
+    /**
+     * OUT changes in batches: 64 emulated fds (OUT cleared once by ctl, which queues the filler),
+     * then batches alternately raising and clearing OUT on all of them; ns per change, with
+     * io_uring allowed (URING_CMD setsockopt) or forced off. {@code warm}: a JIT warm-up first.
+     */
+    void outBatch(long millis, boolean uring, boolean warm) throws IOException {
+        VpollFd[] fds = new VpollFd[64];
+        VpollBatch raise;
+        VpollBatch clear;
+        String before = System.getProperty("jvpoll.batch.uring");
+        System.setProperty("jvpoll.batch.uring", Boolean.toString(uring));
+        try {
+            raise = VpollBatch.create(64);
+            clear = VpollBatch.create(64);
+        } finally {
+            if (before == null) {
+                System.clearProperty("jvpoll.batch.uring");
+            } else {
+                System.setProperty("jvpoll.batch.uring", before);
+            }
+        }
+        try {
+            for (int i = 0; i < fds.length; i++) {
+                fds[i] = VpollFd.create(Events.OUT, VpollFd.Options.DEFAULT.backend(org.jvpoll.Backend.EMULATION));
+                fds[i].ctl(VpollOp.DELETE, Events.OUT);
+                raise.add(fds[i], VpollOp.ADD, Events.OUT);
+                clear.add(fds[i], VpollOp.DELETE, Events.OUT);
+            }
+            BatchResult.Path path = null;
+            long changes = 0;
+            long start = 0;
+            for (int phase = warm ? 0 : 1; phase < 2; phase++) {
+                start = System.nanoTime();
+                long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
+                changes = 0;
+                while (System.nanoTime() < deadline) {
+                    path = check(raise.apply(), path);
+                    path = check(clear.apply(), path);
+                    changes += 128;
+                }
+            }
+            emit("batch-out", uring ? Subjects.EMULATION : EMULATION_BATCH_SEQUENTIAL, 64,
+                    (System.nanoTime() - start) / (double) changes);
+            System.err.println("bench: batch-out " + (uring ? "io_uring allowed" : "forced sequential") + ": path "
+                    + path + ": " + lastDetail);
+        } finally {
+            for (VpollFd f : fds) {
+                if (f != null) {
+                    f.close();
+                }
+            }
         }
     }
 
