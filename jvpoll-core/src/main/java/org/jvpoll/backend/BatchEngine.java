@@ -25,9 +25,11 @@ import org.jvpoll.syscall.Uring;
  * a concurrent close releases the number only after the batch is done with it.
  *
  * <p><b>io_uring path.</b> An emulated fd ({@link UnixEmulationBackend.PairFile}) whose changes
- * only raise, re-signal and clear IN — the fan-out case — is planned under its lock exactly as
- * ctl plans it, and its system calls (B's one-byte sends, A's recvs) become linked
- * IORING_OP_SEND / IORING_OP_RECV SQEs, one chain per fd so they run in order; the fd's lock is
+ only raise, re-signal and clear IN and OUT — the fan-out case — is planned under its lock
+ * exactly as ctl plans it, and its system calls (B's one-byte sends, A's recvs, A's SO_SNDBUF
+ * setsockopts for OUT) become linked IORING_OP_SEND / IORING_OP_RECV / IORING_OP_URING_CMD SQEs,
+ * one chain per fd so they run in order (OUT only where the kernel has io_uring's socket
+ * setsockopt, 6.7 and later, and once ctl has queued the filler); the fd's lock is
  * held until their CQEs are in. Every other change (other backends, other events, chains too long
  * for the ring) is applied one call at a time, in place, with identical results. If an operation
  * fails, the change it belongs to gets a {@link VpollException} with the CQE's errno, the fd's
