@@ -12,7 +12,7 @@
 # for docs/benchmarks.md via vm/batchdocs.py). Non-zero exit if any run failed.
 #   vm/eventfd-guest.sh           (cache: $JVPOLL_VM_CACHE, default ~/.cache/jvpoll-vm)
 #   JVPOLL_VM_BATCH_MILLIS=1000 JVPOLL_VM_BATCH_ROUNDS=5 vm/eventfd-guest.sh   a longer batch measurement
-#   (default 300 ms x 3 rounds, about a minute of guest time)
+#   (default 500 ms x 3 rounds, about three minutes of guest time)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 step "packages (qemu, busybox, cpio, kernel source and build tools)"
@@ -71,7 +71,7 @@ runs_junit "$RUNS" eventfd-batch-sequential "-Djvpoll.require.backend=eventfd -D
 cat >> "$RUNS" <<RUN
 run 'batch-bench' sh -c 'ulimit -n 65536 && exec "\$0" "\$@"' $JDK/bin/java --enable-native-access=ALL-UNNAMED \
     -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp -cp $BENCH_CP org.jvpoll.bench.GuestBatch \
-    --cbench jvpoll-bench/target/cbench --millis ${JVPOLL_VM_BATCH_MILLIS:-300} --rounds ${JVPOLL_VM_BATCH_ROUNDS:-3}
+    --cbench jvpoll-bench/target/cbench --millis ${JVPOLL_VM_BATCH_MILLIS:-500} --rounds ${JVPOLL_VM_BATCH_ROUNDS:-3}
 RUN
 # eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend). No
 # LibvpollInteropTest here: on a kernel with EFD_VPOLL, Debian's libvpoll creates eventfd vpoll fds
