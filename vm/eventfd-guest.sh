@@ -6,8 +6,13 @@
 # qemu and, in one boot, runs: the backend tests with -Djvpoll.require.backend=eventfd; the same
 # with dev-vpoll (vpoll.ko, column "dev-vpoll (6.12 guest)"); the emulation backend (column
 # "emulation (6.12 guest)", behaviour suite, stress, leak cycles); and ManyEmulatedFdsTest (100,000
-# emulated fds in one process, figures for docs/benchmarks.md). Non-zero exit if any run failed.
+# emulated fds in one process, figures for docs/benchmarks.md); issue 15's batches on eventfd fds
+# (VpollBatchTest's property test and close canary, through io_uring and with jvpoll.batch.uring=false)
+# and the batched eventfd fan-out against cbench's c-eventfd (org.jvpoll.bench.GuestBatch, figures
+# for docs/benchmarks.md via vm/batchdocs.py). Non-zero exit if any run failed.
 #   vm/eventfd-guest.sh           (cache: $JVPOLL_VM_CACHE, default ~/.cache/jvpoll-vm)
+#   JVPOLL_VM_BATCH_MILLIS=1000 JVPOLL_VM_BATCH_ROUNDS=5 vm/eventfd-guest.sh   a longer batch measurement
+#   (default 500 ms x 3 rounds, about three minutes of guest time)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 step "packages (qemu, busybox, cpio, kernel source and build tools)"
@@ -41,6 +46,11 @@ vpoll_module "$SRC" "$VM_CACHE/vpoll-6.12-efdvpoll-$KEY"
 
 step "host-side build: test classes, JUnit console launcher"
 host_build
+step "host-side build: jvpoll-bench and cbench (the batched eventfd fan-out)"
+(cd "$VM_ROOT" && { JAVA_HOME="$JDK" mvn -B -q -o -DskipTests -pl jvpoll-bench -am package >/dev/null 2>&1 \
+    || JAVA_HOME="$JDK" mvn -B -q -DskipTests -pl jvpoll-bench -am package; })
+gcc -O2 -Wall -Wextra -Werror -o "$VM_ROOT/jvpoll-bench/target/cbench" "$VM_ROOT/jvpoll-bench/src/main/c/cbench.c" -lvpoll -lpthread
+BENCH_CP="jvpoll-bench/target/classes:$(cat "$VM_ROOT/jvpoll-bench/target/runtime-classpath.txt")"
 
 step "initramfs"
 INITRD_DIR="$VM_OUT/initrd-eventfd"
@@ -51,12 +61,26 @@ KERNEL_TESTS="org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest
 RUNS="$VM_OUT/eventfd-guest-runs.sh"
 runs_begin "$RUNS"
 runs_junit "$RUNS" eventfd "-Djvpoll.require.backend=eventfd -Djvpoll.test.backends=eventfd" "$KERNEL_TESTS ${JVPOLL_VM_EXTRA_TESTS:-}"
+# Issue 15: batches on eventfd fds, through io_uring (the property test compares them with the forced
+# one-call-per-change path and with ctl), then with io_uring forced off for every batch (-D...=false).
+BATCH_TESTS="org.jvpoll.VpollBatchTest#batchResultsEqualOneCtlPerChange(org.jvpoll.Backend) \
+org.jvpoll.VpollBatchTest#batchRacingCloseNeverReachesARecycledNumber(org.jvpoll.Backend)"
+runs_junit "$RUNS" eventfd-batch "-Djvpoll.require.backend=eventfd -Djvpoll.test.backends=eventfd" "$BATCH_TESTS"
+# The property test already compares both paths in one run; with io_uring forced off, the close canary
+# (its batches follow the property) runs again.
+runs_junit "$RUNS" eventfd-batch-sequential "-Djvpoll.require.backend=eventfd -Djvpoll.test.backends=eventfd \
+    -Djvpoll.batch.uring=false" "org.jvpoll.VpollBatchTest#batchRacingCloseNeverReachesARecycledNumber(org.jvpoll.Backend)"
+cat >> "$RUNS" <<RUN
+run 'batch-bench' sh -c 'ulimit -n 65536 && exec "\$0" "\$@"' $JDK/bin/java --enable-native-access=ALL-UNNAMED \
+    -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp -cp $BENCH_CP org.jvpoll.bench.GuestBatch \
+    --cbench jvpoll-bench/target/cbench --millis ${JVPOLL_VM_BATCH_MILLIS:-500} --rounds ${JVPOLL_VM_BATCH_ROUNDS:-3}
+RUN
 # eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend). No
 # LibvpollPeerTest here: on a kernel with EFD_VPOLL, Debian's libvpoll creates eventfd vpoll fds
 # and its vpoll_ctl writes to the fd (the eventfd protocol), which a /dev/vpoll fd refuses; the
 # interop test runs in the 6.1 guest, where libvpoll falls back to /dev/vpoll.
 runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.backend=dev-vpoll \
-    -Djvpoll.vm.guest=6.12" "$KERNEL_TESTS"
+    -Djvpoll.vm.guest=6.12" "$KERNEL_TESTS org.jvpoll.VpollBatchTest#batchResultsEqualOneCtlPerChange(org.jvpoll.Backend)"
 runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_MATRIX"
 runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EMULATION_TESTS"
 runs_junit "$RUNS" many-fds "$EMULATION_PROPERTIES" \

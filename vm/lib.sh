@@ -143,7 +143,7 @@ vpoll_module() {
 
 # report_runs LOG: each run's result and duration, and the failing tests' names.
 report_runs() {
-    grep -E "^VM-|MANYFDS-|tests (successful|failed|skipped|aborted)|\[X\]|✘" "$1" | sed 's/^/    /' || true
+    grep -E "^VM-|MANYFDS-|GUESTBATCH-|BATCH |BATCH-CANARY|tests (successful|failed|skipped|aborted)|\[X\]|✘" "$1" | sed 's/^/    /' || true
 }
 
 # guest_results GUEST LOG FIDELITY_RUN: after a boot, splits LOG into one file per run
@@ -187,6 +187,9 @@ guest_results() {
     done
     if grep -q "MANYFDS-RESULT " "$log"; then
         python3 "$VM_ROOT/vm/benchdocs.py" "$log" "$VM_ROOT/docs/benchmarks.md" ${JVPOLL_VM_WRITE_DOCS:+--write} || bad=1
+    fi
+    if grep -q "GUESTBATCH-RESULT " "$log"; then
+        python3 "$VM_ROOT/vm/batchdocs.py" "$log" "$VM_ROOT/docs/benchmarks.md" ${JVPOLL_VM_WRITE_DOCS:+--write} || bad=1
     fi
     return $bad
 }

@@ -36,7 +36,10 @@ import org.jvpoll.backend.VpollFile;
  *
  * <p><b>Paths.</b> On Linux with io_uring, a batch's changes that raise, re-signal and clear IN on
  * {@link Backend#EMULATION} fds (the fan-out case) are one io_uring submission (linked
- * IORING_OP_SEND/RECV chains, one per fd); every other change is applied with one call each. The
+ * IORING_OP_SEND/RECV chains, one per fd), and so are all changes on {@link Backend#EVENTFD} fds
+ * created {@link VpollFd.Options#nonBlocking(boolean) O_NONBLOCK} (a linked IORING_OP_WRITE of the
+ * command and IORING_OP_READ of the mask per change); every other change (dev-vpoll's ioctls among
+ * them) is applied with one call each, and {@link BatchResult#pathDetail()} says why. The
  * system property {@code jvpoll.batch.uring=false} forces the one-call-per-change path; so do a
  * kernel without io_uring, {@code kernel.io_uring_disabled}, or a seccomp filter, which
  * {@link BatchResult#pathDetail()} names.

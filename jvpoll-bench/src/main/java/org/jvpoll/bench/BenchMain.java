@@ -146,25 +146,32 @@ public final class BenchMain {
         System.err.println("bench: wrote " + out + ", plots in " + plotDir + ", raw results in " + resultsFile);
     }
 
+    /** The sections bin/vm-test --write-docs generates in docs/benchmarks.md (vm/benchdocs.py, vm/batchdocs.py). */
+    static final List<String> GUEST_SECTIONS = List.of(
+            "<!-- BEGIN GENERATED: many emulated fds (bin/vm-test --write-docs) -->",
+            "<!-- BEGIN GENERATED: batched eventfd fan-out (bin/vm-test --write-docs) -->");
+
     /**
-     * The qemu guests' many-fds section (vm/benchdocs.py, written by bin/vm-test --write-docs) is not
-     * measured here: carry it over from the existing report, before "Reading the verdicts".
+     * The qemu guests' sections (many emulated fds, batched eventfd fan-out) are not measured
+     * here: carry each over from the existing report, with its heading, before "Reading the verdicts".
      */
     static String keepGuestSection(Path out, String md) throws IOException {
         if (!Files.exists(out)) {
             return md;
         }
         String old = Files.readString(out);
-        String begin = "<!-- BEGIN GENERATED: many emulated fds (bin/vm-test --write-docs) -->";
-        int b = old.indexOf(begin);
-        int e = b < 0 ? -1 : old.indexOf("<!-- END GENERATED -->", b);
-        if (b < 0 || e < 0 || md.contains(begin)) {
-            return md;
+        for (String begin : GUEST_SECTIONS) {
+            int b = old.indexOf(begin);
+            int e = b < 0 ? -1 : old.indexOf("<!-- END GENERATED -->", b);
+            if (b < 0 || e < 0 || md.contains(begin)) {
+                continue;
+            }
+            int h = old.lastIndexOf("\n## ", b);
+            String section = old.substring(h < 0 ? b : h + 1, e + "<!-- END GENERATED -->".length()) + "\n\n";
+            int at = md.indexOf("## Reading the verdicts");
+            md = at < 0 ? md + "\n" + section : md.substring(0, at) + section + md.substring(at);
         }
-        int h = old.lastIndexOf("\n## ", b);
-        String section = old.substring(h < 0 ? b : h + 1, e + "<!-- END GENERATED -->".length()) + "\n\n";
-        int at = md.indexOf("## Reading the verdicts");
-        return at < 0 ? md + "\n" + section : md.substring(0, at) + section + md.substring(at);
+        return md;
     }
 
     private static void record(List<String> lines, Result r) {

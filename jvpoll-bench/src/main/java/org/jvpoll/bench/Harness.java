@@ -125,12 +125,16 @@ final class Harness {
             }
             if (subjects.contains(Subjects.EMULATION)) { // issue 15: the same fan-out, changes in batches of 64
                 if (first && n == sizes[0]) { // JIT warm-up of the batch paths, not recorded
-                    fanoutBatch(n, 2 * fanMillis, true, false);
-                    fanoutBatch(n, fanMillis, false, false);
+                    fanoutBatch(org.jvpoll.Backend.EMULATION, n, 2 * fanMillis, true, false);
+                    fanoutBatch(org.jvpoll.Backend.EMULATION, n, fanMillis, false, false);
                 }
-                fanoutBatch(n, fanMillis, true, true);
-                fanoutBatch(n, fanMillis, false, true);
+                fanoutBatch(org.jvpoll.Backend.EMULATION, n, fanMillis, true, true);
+                fanoutBatch(org.jvpoll.Backend.EMULATION, n, fanMillis, false, true);
             }
+        }
+        if (subjects.contains(Subjects.EMULATION)) { // issue 15: OUT changes in batches of 64
+            outBatch(fanMillis / 2, true, first);
+            outBatch(fanMillis / 2, false, first);
         }
         for (int n : sizes) {
             int reps = n > 1000 ? 3 : quick ? 3 : 5;
@@ -410,14 +414,18 @@ final class Harness {
 
     /** Subject of the batched fan-out on the forced one-call-per-change path. */
     static final String EMULATION_BATCH_SEQUENTIAL = "jvpoll-emulation-sequential";
+    /** Subjects of the batched fan-out on eventfd EFD_VPOLL fds (the qemu guest: bin/vm-test). */
+    static final String EVENTFD_BATCH = "jvpoll-eventfd";
+    static final String EVENTFD_BATCH_SEQUENTIAL = "jvpoll-eventfd-sequential";
 
     /**
      * {@link #fanout} with the changes made through {@link VpollBatch}: the raises of a round (up
      * to 64) are one batch, the clears of each {@code epoll_wait} result (up to 64) another. With
      * {@code uring} false, the batch's forced one-call-per-change path (jvpoll.batch.uring=false);
-     * {@code record} false: a JIT warm-up, nothing emitted.
+     * {@code record} false: a JIT warm-up, nothing emitted. eventfd fds are created O_NONBLOCK,
+     * which their io_uring path needs.
      */
-    void fanoutBatch(int n, long millis, boolean uring, boolean record) throws IOException {
+    void fanoutBatch(org.jvpoll.Backend backend, int n, long millis, boolean uring, boolean record) throws IOException {
         VpollFd[] fds = new VpollFd[n];
         boolean[] pending = new boolean[n];
         int epfd = Epoll.create(Epoll.EPOLL_CLOEXEC);
@@ -439,7 +447,8 @@ final class Harness {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ev = arena.allocate(Epoll.EVENT_SIZE);
             for (int i = 0; i < n; i++) {
-                fds[i] = VpollFd.create(0, VpollFd.Options.DEFAULT.backend(org.jvpoll.Backend.EMULATION));
+                fds[i] = VpollFd.create(0, VpollFd.Options.DEFAULT.backend(backend)
+                        .nonBlocking(backend == org.jvpoll.Backend.EVENTFD));
                 Epoll.ctl(epfd, Epoll.EPOLL_CTL_ADD, fds[i].fd(), Events.IN, i, ev);
             }
             int batch = 64;
@@ -477,10 +486,13 @@ final class Harness {
             if (!record) {
                 return;
             }
-            emit("fanout-batch", uring ? Subjects.EMULATION : EMULATION_BATCH_SEQUENTIAL, n,
+            boolean eventfd = backend == org.jvpoll.Backend.EVENTFD;
+            emit("fanout-batch", eventfd ? (uring ? EVENTFD_BATCH : EVENTFD_BATCH_SEQUENTIAL)
+                    : (uring ? Subjects.EMULATION : EMULATION_BATCH_SEQUENTIAL), n,
                     delivered / ((System.nanoTime() - start) / 1e9));
-            System.err.println("bench: fanout-batch N=" + n + " " + (uring ? "io_uring allowed" : "forced sequential")
-                    + ": path " + path);
+            lastBatchPath = path + ": " + lastDetail;
+            System.err.println("bench: fanout-batch " + backend.id() + " N=" + n + " "
+                    + (uring ? "io_uring allowed" : "forced sequential") + ": path " + lastBatchPath);
         } finally {
             for (VpollFd f : fds) {
                 if (f != null) {
@@ -491,13 +503,74 @@ final class Harness {
         }
     }
 
-    private static BatchResult.Path check(BatchResult r, BatchResult.Path seen) throws IOException {
+    /**
+     * OUT changes in batches: 64 emulated fds (OUT cleared once by ctl, which queues the filler),
+     * then batches alternately raising and clearing OUT on all of them; ns per change, with
+     * io_uring allowed (URING_CMD setsockopt) or forced off. {@code warm}: a JIT warm-up first.
+     */
+    void outBatch(long millis, boolean uring, boolean warm) throws IOException {
+        VpollFd[] fds = new VpollFd[64];
+        VpollBatch raise;
+        VpollBatch clear;
+        String before = System.getProperty("jvpoll.batch.uring");
+        System.setProperty("jvpoll.batch.uring", Boolean.toString(uring));
+        try {
+            raise = VpollBatch.create(64);
+            clear = VpollBatch.create(64);
+        } finally {
+            if (before == null) {
+                System.clearProperty("jvpoll.batch.uring");
+            } else {
+                System.setProperty("jvpoll.batch.uring", before);
+            }
+        }
+        try {
+            for (int i = 0; i < fds.length; i++) {
+                fds[i] = VpollFd.create(Events.OUT, VpollFd.Options.DEFAULT.backend(org.jvpoll.Backend.EMULATION));
+                fds[i].ctl(VpollOp.DELETE, Events.OUT);
+                raise.add(fds[i], VpollOp.ADD, Events.OUT);
+                clear.add(fds[i], VpollOp.DELETE, Events.OUT);
+            }
+            BatchResult.Path path = null;
+            long changes = 0;
+            long start = 0;
+            for (int phase = warm ? 0 : 1; phase < 2; phase++) {
+                start = System.nanoTime();
+                long deadline = start + TimeUnit.MILLISECONDS.toNanos(millis);
+                changes = 0;
+                while (System.nanoTime() < deadline) {
+                    path = check(raise.apply(), path);
+                    path = check(clear.apply(), path);
+                    changes += 128;
+                }
+            }
+            emit("batch-out", uring ? Subjects.EMULATION : EMULATION_BATCH_SEQUENTIAL, 64,
+                    (System.nanoTime() - start) / (double) changes);
+            System.err.println("bench: batch-out " + (uring ? "io_uring allowed" : "forced sequential") + ": path "
+                    + path + ": " + lastDetail);
+        } finally {
+            for (VpollFd f : fds) {
+                if (f != null) {
+                    f.close();
+                }
+            }
+        }
+    }
+
+    /** The path of the last recorded batched fan-out, and the detail of its last non-empty batch. */
+    String lastBatchPath;
+    private String lastDetail;
+
+    private BatchResult.Path check(BatchResult r, BatchResult.Path seen) throws IOException {
         if (r.failures() != 0) {
             for (int i = 0; i < r.size(); i++) {
                 if (r.error(i) != null) {
                     throw new IOException("batched change " + i + " failed (" + r.pathDetail() + ")", r.error(i));
                 }
             }
+        }
+        if (r.size() != 0) {
+            lastDetail = r.pathDetail();
         }
         return r.size() == 0 ? seen : r.path();
     }

@@ -1,6 +1,7 @@
 package org.jvpoll.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -136,6 +137,13 @@ class ReportTest {
         assertTrue(md.contains("generating thousands of events requires a system call each"), md);
         assertTrue(md.contains("| 1,000 | 300k | 150k | 660k | 140k | 2.20 met | 4.40 | 0.47 |"), md);
         assertTrue(md.contains("| 9,000 | 200k | 100k | 300k | 90k | 1.50 **missed** | 3.00 | 0.45 |"), md);
+        assertFalse(md.contains("OUT changes of the emulation (SO_SNDBUF"), "no batch-out figures, no OUT sentence");
+        r.add(new Result("batch-out", "jvpoll-emulation", 64, 300));
+        r.add(new Result("batch-out", Harness.EMULATION_BATCH_SEQUENTIAL, 64, 600));
+        StringBuilder out = new StringBuilder();
+        new Report(Result.medians(r)).batchedFanout(out);
+        assertTrue(out.toString().contains("cost 300 ns per change through io_uring and 600 ns on the forced"
+                + " one-call-per-change path, a ratio of 0.50"), out.toString());
         StringBuilder none = new StringBuilder();
         new Report(Result.medians(List.of(new Result("fanout", "c-eventfd", 1000, 1)))).batchedFanout(none);
         assertEquals("", none.toString(), "no batched figures, no section");

@@ -73,15 +73,18 @@ final class EventFdBackend implements VpollBackend {
         }
         int flags = EventFd.EFD_VPOLL | (closeOnExec ? EventFd.EFD_CLOEXEC : 0)
                 | (nonBlocking ? EventFd.EFD_NONBLOCK : 0);
-        return new File(io, io.eventfd(initialEvents, flags));
+        return new File(io, io.eventfd(initialEvents, flags), nonBlocking);
     }
 
     static final class File extends VpollFile {
         private final KernelIo io;
+        /** Created O_NONBLOCK: io_uring then runs its writes and reads inline (see BatchEngine). */
+        final boolean nonBlocking;
 
-        File(KernelIo io, int fd) {
+        File(KernelIo io, int fd, boolean nonBlocking) {
             super(fd);
             this.io = io;
+            this.nonBlocking = nonBlocking;
         }
 
         @Override

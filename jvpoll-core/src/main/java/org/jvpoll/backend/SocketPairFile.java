@@ -87,12 +87,30 @@ final class SocketPairFile extends VpollFile {
         }
     }
 
-    // ---- Batches (VpollBatch through io_uring): the fan-out case, IN raised and cleared ----
+    // ---- Batches (VpollBatch through io_uring): IN and OUT raised, re-signalled and cleared ----
 
     /** Receives the socket operations a batched change plans, in order. */
     interface SocketOps {
-        /** A send of {@code len} bytes from {@code fd}, or a recv of {@code len} bytes into the discard buffer. */
-        void op(boolean send, int fd, int len, int change);
+        /** A send of {@code len} bytes from {@code fd} out of {@link #bytes()}. */
+        int SEND = 0;
+        /** A recv of {@code len} bytes on {@code fd} into {@link #bytes()}. */
+        int RECV = 1;
+        /** setsockopt(fd, SO_SNDBUF, {@link #sndbufOpen()}): OUT raised or re-signalled. */
+        int SNDBUF_OPEN = 2;
+        /** setsockopt(fd, SO_SNDBUF, {@link #sndbufShut()}): OUT cleared (the filler is already queued). */
+        int SNDBUF_SHUT = 3;
+
+        void op(int kind, int fd, int len, int change);
+    }
+
+    /** The SO_SNDBUF value that raises OUT, as batched setsockopt SQEs point at it. */
+    static MemorySegment sndbufOpen() {
+        return SocketPairBuffers.SNDBUF_OPEN;
+    }
+
+    /** The SO_SNDBUF value that clears OUT once the filler is queued. */
+    static MemorySegment sndbufShut() {
+        return SocketPairBuffers.SNDBUF_SHUT;
     }
 
     /** The shared discard/filler buffer batched sends and recvs point at. */
@@ -110,20 +128,22 @@ final class SocketPairFile extends VpollFile {
 
     /**
      * Dry run, under {@link #lock()}: whether every change of the group keeps this fd within
-     * the states {} and {IN}, so its system calls are only B's IN-byte sends and A's recvs
-     * (what io_uring's SEND and RECV can carry). Refused changes change nothing and count as
+     * the states {@code allowed} (IN, or IN and OUT), so its system calls are only B's IN-byte
+     * sends, A's recvs and, with OUT, A's SO_SNDBUF setsockopts (what io_uring's SEND, RECV and
+     * URING_CMD can carry). A change that clears OUT before the one-time filler is queued is
+     * not (it stays with ctl, which queues it). Refused changes change nothing and count as
      * such. Changes nothing.
      */
-    boolean inOnly(VpollOp[] ops, int[] events, int[] changes, int from, int to) {
+    boolean ringable(VpollOp[] ops, int[] events, int[] changes, int from, int to, int allowed) {
         int s = state;
-        if ((s & ~IN) != 0) {
+        if ((s & ~allowed) != 0) {
             return false;
         }
         for (int k = from; k < to; k++) {
             int j = changes[k];
             try {
                 int next = PLAN.plan(s, ops[j], events[j]);
-                if ((next & ~IN) != 0) {
+                if ((next & ~allowed) != 0 || ((s & ~next & OUT) != 0 && !filler)) {
                     return false;
                 }
                 s = next;
@@ -135,13 +155,14 @@ final class SocketPairFile extends VpollFile {
     }
 
     /**
-     * Plans an {@link #inOnly} group under {@link #lock()} exactly as {@link #doCtl} would
-     * change it, updating the recorded state and byte count as if every operation succeeds,
-     * and hands the system calls to {@code sink} instead of making them: at most two per
-     * change (a recv of one byte when {@value #MAX_IN_BYTES} are queued, then B's send).
-     * Refusals land in {@code errors} before any system call, as in ctl.
+     * Plans a {@link #ringable} group under {@link #lock()} exactly as {@link #doCtl} would
+     * change it ({@link #transition}'s steps in its order), updating the recorded state and
+     * byte count as if every operation succeeds, and hands the system calls to {@code sink}
+     * instead of making them: at most three per change (OUT's setsockopt, a recv of one byte
+     * when {@value #MAX_IN_BYTES} are queued, then B's send). Refusals land in {@code errors}
+     * before any system call, as in ctl.
      */
-    void planInOnly(int a, VpollOp[] ops, int[] events, int[] changes, int from, int to, int[] masks,
+    void planRing(int a, VpollOp[] ops, int[] events, int[] changes, int from, int to, int[] masks,
             Exception[] errors, SocketOps sink) {
         for (int k = from; k < to; k++) {
             int j = changes[k];
@@ -153,16 +174,24 @@ final class SocketPairFile extends VpollFile {
                 errors[j] = e;
                 continue;
             }
+            if ((next & ~was & OUT) != 0) { // raised
+                sink.op(SocketOps.SNDBUF_OPEN, a, 4, j);
+            } else if ((was & ~next & OUT) != 0) { // cleared; ringable() saw the filler queued
+                sink.op(SocketOps.SNDBUF_SHUT, a, 4, j);
+            }
             if ((next & IN) != 0) { // raised, or re-signalled while it stays: one more byte from B
                 if (inBytes >= MAX_IN_BYTES) {
-                    sink.op(false, a, 1, j);
+                    sink.op(SocketOps.RECV, a, 1, j);
                     inBytes--;
                 }
-                sink.op(true, b, 1, j);
+                sink.op(SocketOps.SEND, b, 1, j);
                 inBytes++;
             } else if ((was & IN) != 0 && inBytes > 0) {
-                sink.op(false, a, inBytes, j);
+                sink.op(SocketOps.RECV, a, inBytes, j);
                 inBytes = 0;
+            }
+            if ((next & was & OUT) != 0) { // re-signalled while it stays, as resignal() does
+                sink.op(SocketOps.SNDBUF_OPEN, a, 4, j);
             }
             state = next;
             masks[j] = PLAN.closure(next);

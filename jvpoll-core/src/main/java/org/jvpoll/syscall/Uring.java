@@ -60,6 +60,10 @@ public final class Uring implements AutoCloseable {
     public static final byte IORING_OP_WRITE = 23;
     public static final byte IORING_OP_SEND = 26;
     public static final byte IORING_OP_RECV = 27;
+    /** A file's own command; on a socket (kernel >= 6.7) {@link #SOCKET_URING_OP_SETSOCKOPT} among them. */
+    public static final byte IORING_OP_URING_CMD = 46;
+    /** cmd_op of IORING_OP_URING_CMD on a socket: setsockopt(2), completing with its return value. */
+    public static final int SOCKET_URING_OP_SETSOCKOPT = 3;
     /** Links an SQE to the next: the next starts only after this one completed successfully. */
     public static final byte IOSQE_IO_LINK = 4;
     static final int IORING_FEAT_SINGLE_MMAP = 1;
@@ -271,6 +275,36 @@ public final class Uring implements AutoCloseable {
         sqe.set(JAVA_INT, 24, len);
         sqe.set(JAVA_INT, 28, opFlags);
         sqe.set(JAVA_LONG, 32, userData);
+        sqRing.set(JAVA_INT, sqArray + (long) index * 4, index);
+        pending++;
+    }
+
+    /**
+     * Fills the next SQE with {@code setsockopt(fd, level, optname, optval, optlen)} as an
+     * IORING_OP_URING_CMD (SOCKET_URING_OP_SETSOCKOPT, kernel >= 6.7; older kernels complete it
+     * with EOPNOTSUPP or EINVAL). The SQE's fields: cmd_op at 8, level and optname at 16 and 20,
+     * optlen at 44, optval at 48.
+     *
+     * @throws IllegalStateException if the ring is full (check {@link #free()})
+     */
+    public void prepareSetsockopt(byte flags, int fd, int level, int optname, MemorySegment optval, int optlen,
+            long userData) {
+        if (pending >= entries) {
+            throw new IllegalStateException("io_uring submission queue full (" + entries + " entries)");
+        }
+        int tail = (int) INT.getAcquire(sqRing, sqTail) + pending;
+        int index = tail & sqMaskValue;
+        MemorySegment sqe = sqes.asSlice((long) index * SQE.byteSize(), SQE.byteSize());
+        sqe.fill((byte) 0);
+        sqe.set(JAVA_BYTE, 0, IORING_OP_URING_CMD);
+        sqe.set(JAVA_BYTE, 1, flags);
+        sqe.set(JAVA_INT, 4, fd);
+        sqe.set(JAVA_INT, 8, SOCKET_URING_OP_SETSOCKOPT);
+        sqe.set(JAVA_INT, 16, level);
+        sqe.set(JAVA_INT, 20, optname);
+        sqe.set(JAVA_LONG, 32, userData);
+        sqe.set(JAVA_INT, 44, optlen);
+        sqe.set(JAVA_LONG, 48, optval.address());
         sqRing.set(JAVA_INT, sqArray + (long) index * 4, index);
         pending++;
     }
