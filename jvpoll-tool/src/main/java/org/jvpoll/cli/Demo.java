@@ -32,6 +32,10 @@ final class Demo {
     static final int[] SEQUENCE = {IN, IN, IN | PRI, PRI, OUT, HUP};
     static final int INTEREST = IN | RDHUP | ERR | OUT | HUP | PRI;
 
+    private static String describe(int events) {
+        return Integer.toHexString(events) + " (" + Events.toString(events) + ")";
+    }
+
     /** @return the "GOT event" values a correct run prints on {@code backend} */
     static List<Integer> expected(Backend backend) {
         // The kernel facilities report exactly what was added. The TCP emulation's HUP is a TCP
@@ -82,10 +86,12 @@ final class Demo {
                 while (System.nanoTime() < deadline && generatorFailure.get() == null) {
                     int n = Epoll.wait(epfd, ev, 1, timeoutMs);
                     if (n == 0) {
-                        out.println("timeout...");
+                        // As in the C demo; waiting out the generator's delay is expected, not an error.
+                        out.println("(no event in " + timeoutMs + " ms, waiting again)");
                     } else if (n > 0) {
                         int events = Epoll.events(ev, 0);
-                        out.printf("GOT event %x%n", events);
+                        // libvpoll's demo prints the hex value; the names say what it means.
+                        out.printf("GOT event %x (%s)%n", events, Events.toString(events));
                         got.add(events);
                         try {
                             vfd.delete(events);
@@ -111,8 +117,8 @@ final class Demo {
             out.println("FAIL: the generator thread failed: " + generatorFailure.get());
             return 1;
         }
-        List<String> hex = got.stream().map(Integer::toHexString).toList();
-        List<String> want = expected(backend).stream().map(Integer::toHexString).toList();
+        List<String> hex = got.stream().map(Demo::describe).toList();
+        List<String> want = expected(backend).stream().map(Demo::describe).toList();
         if (hex.equals(want)) {
             out.println("OK: the events match the expected " + backend.id() + " output " + want);
             return 0;

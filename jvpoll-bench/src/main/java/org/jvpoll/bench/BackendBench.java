@@ -1,4 +1,4 @@
-package org.jvpoll.cli;
+package org.jvpoll.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -25,7 +25,7 @@ import org.jvpoll.syscall.Poll;
 import org.jvpoll.syscall.Unistd;
 
 /**
- * {@code jvpoll bench}: the cost of a change and the cross-thread wake-up latency of each
+ * {@code bin/bench-fuse}: the cost of a change and the cross-thread wake-up latency of each
  * available backend, next to an eventfd measured in the same run (eventfd is the cheapest kernel
  * object whose readiness a write sets and a read clears, and the patched kernel's EFD_VPOLL has
  * the same cost).
@@ -40,8 +40,8 @@ import org.jvpoll.syscall.Unistd;
  *     percentile of the difference.</li>
  * </ul>
  */
-final class Bench {
-    private Bench() {}
+public final class BackendBench {
+    private BackendBench() {}
 
     interface Subject extends AutoCloseable {
         String name();
@@ -130,15 +130,32 @@ final class Bench {
         }
     }
 
+    /** bin/bench-fuse: prints the Markdown table; exit status 2 on a bad argument. */
+    public static void main(String[] args) throws IOException, InterruptedException {
+        try {
+            System.exit(run(args, System.out));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException("bench: " + option + " needs a value");
+        }
+        return args[i];
+    }
+
     static int run(String[] args, PrintStream out) throws IOException, InterruptedException {
         long millis = 300;
         int wakeups = 1000;
         int rounds = 5;
-        for (int i = 1; i < args.length; i++) {
+        for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
-                case "--millis" -> millis = Long.parseLong(JvpollCommand.value(args, ++i, "--millis"));
-                case "--wakeups" -> wakeups = Integer.parseInt(JvpollCommand.value(args, ++i, "--wakeups"));
-                case "--rounds" -> rounds = Integer.parseInt(JvpollCommand.value(args, ++i, "--rounds"));
+                case "--millis" -> millis = Long.parseLong(value(args, ++i, "--millis"));
+                case "--wakeups" -> wakeups = Integer.parseInt(value(args, ++i, "--wakeups"));
+                case "--rounds" -> rounds = Integer.parseInt(value(args, ++i, "--rounds"));
                 default -> throw new IllegalArgumentException("bench: unknown option " + args[i]);
             }
         }

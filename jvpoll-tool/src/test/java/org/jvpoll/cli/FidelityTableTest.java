@@ -1,4 +1,4 @@
-package org.jvpoll.backend;
+package org.jvpoll.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

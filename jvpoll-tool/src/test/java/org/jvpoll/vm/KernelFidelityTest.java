@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
 import org.jvpoll.Events;
-import org.jvpoll.backend.Fidelity;
+import org.jvpoll.cli.Fidelity;
 import org.jvpoll.testing.RequiredBackend;
 
 /**

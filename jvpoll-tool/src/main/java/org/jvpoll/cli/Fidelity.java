@@ -1,4 +1,4 @@
-package org.jvpoll.backend;
+package org.jvpoll.cli;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -11,7 +11,7 @@ import org.jvpoll.VpollFd;
 import org.jvpoll.syscall.Poll;
 
 /**
- * Measures a backend's fidelity live: for every named event, a fresh vpoll fd is asked to set it
+ * The fidelity report of {@code jvpoll info} and docs/fidelity.md. Measures a backend's fidelity live: for every named event, a fresh vpoll fd is asked to set it
  * and then to clear it, and each answer is checked against what poll(2) reports for the fd.
  */
 public final class Fidelity {
@@ -27,6 +27,11 @@ public final class Fidelity {
      */
     public record Row(int event, String set, String clear, boolean faithful) {}
 
+    /**
+     * @param backend the backend to measure (must be available)
+     * @return one row per named event, in {@link Events#namedBits()} order
+     * @throws IOException if a vpoll fd cannot be created or changed
+     */
     public static List<Row> measure(Backend backend) throws IOException {
         List<Row> rows = new ArrayList<>();
         VpollFd.Options options = VpollFd.Options.DEFAULT.backend(backend);
@@ -94,7 +99,8 @@ public final class Fidelity {
 
     private static String reason(UnsupportedEventsException e) {
         String m = e.getMessage();
-        String prefix = e.backend().id() + " backend cannot ";
+        // "emulation backend cannot set PRI ..." reads "no: cannot set PRI ..." in a cell.
+        String prefix = e.backend().id() + " backend ";
         if (m.startsWith(prefix)) {
             m = m.substring(prefix.length());
         }
@@ -106,7 +112,10 @@ public final class Fidelity {
         return text.replace("|", "\\|");
     }
 
-    /** @return the rows as a Markdown table */
+    /**
+     * @param rows rows from {@link #measure(Backend)}
+     * @return the rows as a Markdown table
+     */
     public static String markdown(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
         sb.append("| event | value | set | clear |\n|---|---|---|---|\n");

@@ -12,16 +12,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.jvpoll.Backend;
 import org.jvpoll.fuse.FuseMount;
 
-/** Argument handling of {@code serve} and {@code bench}, and a short bench run. */
-class ServeAndBenchCommandTest {
+/** Argument handling of {@code serve}. */
+class ServeCommandTest {
     @TempDir
     Path dir;
 
     @Test
-    void helpMentionsServeAndBench() throws IOException {
+    void helpMentionsServe() throws IOException {
         String text = JvpollCommandTest.run(0, "help");
         assertTrue(text.contains("jvpoll serve [PATH]") && text.contains("/dev/vpoll"), text);
-        assertTrue(text.contains("jvpoll bench"), text);
     }
 
     @Test
@@ -51,19 +50,5 @@ class ServeAndBenchCommandTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> FuseMount.mount(dir, org.jvpoll.fuse.ProcessMount.options(), line -> { }));
         assertTrue(e.getMessage().contains("is a directory"), e.getMessage());
-    }
-
-    @Test
-    void benchPrintsATableAgainstTheEventfdBaseline() throws IOException {
-        String text = JvpollCommandTest.run(0, "bench", "--millis", "10", "--wakeups", "100", "--rounds", "1");
-        assertTrue(text.contains("| eventfd (baseline) |"), text);
-        String baseline = text.lines().filter(l -> l.startsWith("| eventfd (baseline)")).findFirst().orElseThrow();
-        long ones = java.util.Arrays.stream(baseline.split("\\|")).map(String::trim).filter("1.00"::equals).count();
-        assertEquals(4, ones, "the baseline's four ratios are 1.00: " + baseline);
-        assertTrue(text.contains("| emulation |"), text);
-        if (Backend.FUSE.isAvailable()) {
-            assertTrue(text.contains("| fuse |") && text.contains("ioctl per change"), text);
-        }
-        assertThrows(IllegalArgumentException.class, () -> JvpollCommandTest.run(2, "bench", "--rounds", "0"));
     }
 }
