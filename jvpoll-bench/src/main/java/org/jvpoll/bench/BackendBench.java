@@ -278,7 +278,7 @@ public final class BackendBench {
 
     static String markdown(List<Case> cases, Result[][] r, long millis, int wakeups) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Measured by `jvpoll bench` (%d rounds; per round and subject %d ms per change case"
+        sb.append(String.format(Locale.ROOT, "Measured by `bin/bench-fuse` (%d rounds; per round and subject %d ms per change case"
                 + " and %d wake-ups per waiter kind; medians over rounds) on Linux %s, %d CPUs, JDK %s.%n%n",
                 r.length, millis, wakeups, System.getProperty("os.version"), Runtime.getRuntime().availableProcessors(),
                 Runtime.version()));

@@ -14,7 +14,7 @@ import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.VpollOp;
-import org.jvpoll.backend.VpollFile;
+import org.jvpoll.bench.EventFdFile;
 import org.jvpoll.channel.SelectableVpoll;
 import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
@@ -54,33 +54,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 public class WakeupLatencyBenchmark {
-
-    /** A plain eventfd as a vpoll file: readable while its counter is non-zero. */
-    static final class EventFdFile extends VpollFile {
-        EventFdFile() throws IOException {
-            super(EventFd.eventfd(0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK));
-        }
-
-        @Override
-        public Backend backend() {
-            return Backend.EVENTFD;
-        }
-
-        @Override
-        protected int doCtl(int fd, VpollOp op, int events) {
-            throw new UnsupportedOperationException("the benchmark writes and reads the eventfd directly");
-        }
-
-        @Override
-        protected int doEvents(int fd) throws IOException {
-            return Poll.currentEvents(fd);
-        }
-
-        @Override
-        protected void releaseDescriptors(int fd) throws IOException {
-            Unistd.close(fd);
-        }
-    }
 
     private Selector selector;
     private VpollFd vpoll;

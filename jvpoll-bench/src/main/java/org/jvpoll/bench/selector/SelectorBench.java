@@ -30,7 +30,7 @@ public final class SelectorBench {
 
     public static void main(String[] args) throws RunnerException, IOException {
         boolean quick = false;
-        Path out = Path.of("jvpoll-bench-selector", "target", "selector-bench.md");
+        Path out = Path.of("jvpoll-bench", "target", "selector-bench.md");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
