@@ -26,6 +26,8 @@ public final class Errno {
     /** Connection refused. */ public static final int ECONNREFUSED = 111;
 
     /**
+     * Names an errno value.
+     *
      * @param errno an errno value
      * @return its symbolic name, for example {@code "EINVAL"}, or {@code "errno N"} if unknown
      */

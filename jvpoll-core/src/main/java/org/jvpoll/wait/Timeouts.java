@@ -13,8 +13,9 @@ final class Timeouts {
     private static final long MAX_SECONDS = Long.MAX_VALUE / 2 / 1_000_000_000L;
 
     /**
-     * @return {@code timeout} in nanoseconds, or {@link #INFINITE} for null or a timeout too long
-     *         to represent
+     * {@return {@code timeout} in nanoseconds, or {@link #INFINITE} for null or a timeout too long
+     *         to represent}
+     *
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     static long nanos(Duration timeout) {
@@ -30,15 +31,15 @@ final class Timeouts {
         return timeout.toNanos();
     }
 
-    /** @return nanoseconds left until {@code deadline} (a System.nanoTime value), never below 0 */
+    /** {@return nanoseconds left until {@code deadline} (a System.nanoTime value), never below 0} */
     static long remaining(long deadline) {
         return Math.max(0, deadline - System.nanoTime());
     }
 
     /**
-     * @return {@code nanos} as poll(2)/epoll_wait(2) milliseconds: -1 for infinite, rounded up
+     * {@return {@code nanos} as poll(2)/epoll_wait(2) milliseconds: -1 for infinite, rounded up
      *         (so a short timeout waits instead of spinning), capped at Integer.MAX_VALUE (the
-     *         caller waits again for the rest)
+     *         caller waits again for the rest)}
      */
     static int millis(long nanos) {
         if (nanos < 0) {
