@@ -62,4 +62,19 @@ class ToolJarTest {
         assertTrue(r.out().contains("| IN | 0x1 | yes"), r.out());
         assertFalse(r.out().contains("WARNING"), r.out());
     }
+
+    @Test
+    void binJvpollRunsTheToolWithoutMavensNoise() throws IOException, InterruptedException {
+        Path script = Path.of(System.getProperty("user.dir")).resolve("../bin/jvpoll").normalize();
+        Process p = new ProcessBuilder(script.toString(), "--version").start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(600, TimeUnit.SECONDS), "bin/jvpoll finished");
+        assertEquals(0, p.exitValue(), out + err);
+        assertTrue(out.startsWith("jvpoll "), out);
+        assertFalse(err.contains("WARNING") || err.contains("[INFO]") || err.contains("\u001b["),
+                "nothing from Maven or the JVM, no colour escapes: " + err);
+        String text = Files.readString(script);
+        assertTrue(text.contains(">\"$log\" 2>&1"), "a build (when one is needed) writes its output to a log shown only on failure");
+    }
 }
