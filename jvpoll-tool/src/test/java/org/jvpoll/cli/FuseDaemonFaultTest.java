@@ -32,7 +32,7 @@ import org.jvpoll.testing.Probe;
  * What callers of a served vpoll file see when its daemon ({@code jvpoll serve}, in a child JVM)
  * exits, is killed, or stops, and that nothing is left mounted afterwards.
  */
-class ServeDaemonFaultTest {
+class FuseDaemonFaultTest {
     static final int ECONNABORTED = 103;
     static final String CLI = "org.jvpoll.cli.JvpollCommand";
 
