@@ -89,7 +89,7 @@ runs_junit() {
 run '$title' $limit $JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \\
     $props \\
     -jar $CONSOLE execute --disable-banner --details=tree --disable-ansi-colors \\
-    --class-path jvpoll-core/target/classes:jvpoll-core/target/test-classes $sel
+    --class-path jvpoll-core/target/classes:jvpoll-core/target/test-classes:jvpoll-tool/target/classes:jvpoll-tool/target/test-classes $sel
 RUN
 }
 runs_end() {
@@ -113,7 +113,8 @@ org.jvpoll.BackendReliabilityTest#createCtlCloseCyclesLeakNoDescriptorAndNoHeap(
 # The host-side build every guest needs: test classes and the JUnit console launcher. Sets JDK, CONSOLE.
 host_build() {
     JDK=$(vm_jdk)
-    (cd "$VM_ROOT" && JAVA_HOME="$JDK" mvn -B -q -DskipTests -pl jvpoll-core -am test-compile)
+    # jvpoll-tool: KernelFidelityTest and the fidelity report live with the command-line tool.
+    (cd "$VM_ROOT" && JAVA_HOME="$JDK" mvn -B -q -DskipTests -pl jvpoll-tool -am test-compile)
     CONSOLE="$VM_OUT/junit-console.jar"
     if [ ! -f "$CONSOLE" ]; then
         (cd "$VM_ROOT" && JAVA_HOME="$JDK" mvn -B -q dependency:copy \
@@ -180,7 +181,7 @@ guest_results() {
             python3 "$VM_ROOT/vm/docs.py" "$title" "$f" "$VM_ROOT/docs/fidelity.md" ${JVPOLL_VM_WRITE_DOCS:+--write} || bad=1
         fi
         if grep -q "CONFORMANCE-RESULT " "$f"; then
-            (cd "$VM_ROOT" && "$JDK/bin/java" -cp jvpoll-core/target/classes:jvpoll-core/target/test-classes \
+            (cd "$VM_ROOT" && "$JDK/bin/java" -cp jvpoll-core/target/classes:jvpoll-core/target/test-classes:jvpoll-tool/target/classes:jvpoll-tool/target/test-classes \
                 org.jvpoll.conformance.ConformanceDocs $([ -n "${JVPOLL_VM_WRITE_DOCS:-}" ] || echo --check) \
                 docs/conformance.md "$f") || bad=1
         fi

@@ -2,9 +2,10 @@
  * jvpoll: file descriptors whose poll/select/epoll events are set from Java.
  *
  * <p>Only {@code org.jvpoll} and {@code org.jvpoll.wait} (poll, select and epoll over any fd)
- * are exported. The backends ({@code org.jvpoll.backend}), the
- * system-call layer ({@code org.jvpoll.syscall}) and the command-line tool
- * ({@code org.jvpoll.cli}) are internal to the module.
+ * are exported to everyone. The backends ({@code org.jvpoll.backend}) and the system-call layer
+ * ({@code org.jvpoll.syscall}) are internal: they are exported only to this project's own
+ * command-line tool ({@code org.jvpoll.tool}) and benchmarks ({@code org.jvpoll.bench}), which
+ * measure and serve what the API does not expose.
  *
  * <p>jvpoll calls the C library through the FFM API; run with
  * {@code --enable-native-access=org.jvpoll} (module path) or
@@ -18,6 +19,13 @@ module org.jvpoll {
 
     exports org.jvpoll;
     exports org.jvpoll.wait;
+
+    // Internals for the project's tool and benchmarks only (qualified: no other module can read them).
+    exports org.jvpoll.backend to org.jvpoll.tool, org.jvpoll.bench;
+    exports org.jvpoll.channel to org.jvpoll.bench;
+    exports org.jvpoll.fuse to org.jvpoll.tool, org.jvpoll.bench;
+    exports org.jvpoll.park to org.jvpoll.bench;
+    exports org.jvpoll.syscall to org.jvpoll.tool, org.jvpoll.bench;
 
     // the enum Backend reaches the backend layer through this service (no package cycle)
     uses org.jvpoll.registry.BackendQueries;

@@ -51,34 +51,34 @@ public enum Backend {
         this.description = description;
     }
 
-    /** @return the short name used by {@link #PROPERTY} and the command-line tool */
+    /** {@return the short name used by {@link #PROPERTY} and the command-line tool} */
     public String id() {
         return id;
     }
 
-    /** @return how the backend works, in one line */
+    /** {@return how the backend works, in one line} */
     public String description() {
         return description;
     }
 
-    /** @return whether this machine offers the backend (probed once, then cached) */
+    /** {@return whether this machine offers the backend (probed once, then cached)} */
     public boolean isAvailable() {
         return BackendQueries.get().isAvailable(id);
     }
 
-    /** @return "available", or why not (with the errno the probe saw) */
+    /** {@return "available", or why not (with the errno the probe saw)} */
     public String availability() {
         return BackendQueries.get().availability(id);
     }
 
-    /** @return the event bits this backend can set and clear (see the fidelity table) */
+    /** {@return the event bits this backend can set and clear (see the fidelity table)} */
     public int supportedEvents() {
         return BackendQueries.get().supportedEvents(id);
     }
 
     /**
-     * @return the backends available here, in preference order ({@link #FUSE} last: it is
-     *         available wherever FUSE can be mounted, but used only when forced)
+     * {@return the backends available here, in preference order ({@link #FUSE} last: it is
+     *         available wherever FUSE can be mounted, but used only when forced)}
      */
     public static List<Backend> available() {
         List<Backend> list = new ArrayList<>();
@@ -91,9 +91,10 @@ public enum Backend {
     }
 
     /**
-     * @return the backend {@link VpollFd#create(int)} uses: the one named by {@link #PROPERTY},
+     * {@return the backend {@link VpollFd#create(int)} uses: the one named by {@link #PROPERTY},
      *         else the first available one, never {@link #FUSE} (which mounts a file system and
-     *         is used only when asked for)
+     *         is used only when asked for)}
+     *
      * @throws IllegalArgumentException if the property names no backend
      */
     public static Backend preferred() {
@@ -135,7 +136,9 @@ public enum Backend {
     }
 
     /**
-     * @return the backend with this {@link #id()} (case-insensitive; {@code _} and {@code -} alike)
+     * {@return the backend with this {@link #id()} (case-insensitive; {@code _} and {@code -} alike)}
+     *
+     * @param id the backend's id
      * @throws IllegalArgumentException listing the valid ids
      */
     public static Backend fromId(String id) {

@@ -4,9 +4,12 @@ package org.jvpoll;
 public class BackendUnavailableException extends VpollException {
     private static final long serialVersionUID = 1L;
 
+    /** The requested backend. */
     private final Backend backend;
 
     /**
+     * Creates an exception saying why {@code backend} is missing.
+     *
      * @param backend the requested backend
      * @param errno   the errno its probe saw, or 0
      * @param reason  what is missing, in words
@@ -16,7 +19,7 @@ public class BackendUnavailableException extends VpollException {
         this.backend = backend;
     }
 
-    /** @return the requested backend */
+    /** {@return the requested backend} */
     public Backend backend() {
         return backend;
     }

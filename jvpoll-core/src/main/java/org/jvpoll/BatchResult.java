@@ -27,13 +27,15 @@ public final class BatchResult {
         this.uringChanges = uringChanges;
     }
 
-    /** @return the number of changes */
+    /** {@return the number of changes} */
     public int size() {
         return masks.length;
     }
 
     /**
-     * @return change {@code i}'s new mask, as {@link VpollFd#ctl} returns it
+     * {@return change {@code i}'s new mask, as {@link VpollFd#ctl} returns it}
+     *
+     * @param i the index, from 0 to the count less one
      * @throws IllegalStateException if change {@code i} failed (its exception is the cause)
      * @throws IndexOutOfBoundsException if {@code i} is not in 0..size()-1
      */
@@ -46,20 +48,26 @@ public final class BatchResult {
     }
 
     /**
-     * @return the exception change {@code i} would have thrown from {@link VpollFd#ctl}, or null
-     *         if it succeeded
+     * {@return the exception change {@code i} would have thrown from {@link VpollFd#ctl}, or null
+     *         if it succeeded}
+     *
+     * @param i the index, from 0 to the count less one
      * @throws IndexOutOfBoundsException if {@code i} is not in 0..size()-1
      */
     public Exception error(int i) {
         return errors[i];
     }
 
-    /** @return whether change {@code i} succeeded */
+    /**
+     * {@return whether change {@code i} succeeded}
+     *
+     * @param i the index, from 0 to the count less one
+     */
     public boolean succeeded(int i) {
         return errors[i] == null;
     }
 
-    /** @return the number of changes that failed */
+    /** {@return the number of changes that failed} */
     public int failures() {
         int n = 0;
         for (Exception e : errors) {
@@ -70,21 +78,21 @@ public final class BatchResult {
         return n;
     }
 
-    /** @return the path taken */
+    /** {@return the path taken} */
     public Path path() {
         return path;
     }
 
     /**
-     * @return why this path: for {@link Path#SEQUENTIAL} the reason io_uring was not used (disabled
+     * {@return why this path: for {@link Path#SEQUENTIAL} the reason io_uring was not used (disabled
      *         by {@code jvpoll.batch.uring=false}, io_uring_setup's errno, no change with an
-     *         io_uring form); for {@link Path#URING} the count of changes, SQEs and submissions
+     *         io_uring form); for {@link Path#URING} the count of changes, SQEs and submissions}
      */
     public String pathDetail() {
         return detail;
     }
 
-    /** @return how many changes went through io_uring (0 on the sequential path) */
+    /** {@return how many changes went through io_uring (0 on the sequential path)} */
     public int uringChanges() {
         return uringChanges;
     }

@@ -421,6 +421,8 @@ public final class Errno {
     };
 
     /**
+     * Names an errno value.
+     *
      * @param errno an errno value
      * @return its symbolic name, for example {@code "EINVAL"}, or {@code "errno N"} if unknown
      */

@@ -33,12 +33,16 @@ public final class Events {
     private static final String[] NAMES = {"IN", "PRI", "OUT", "ERR", "HUP", "NVAL", "RDNORM", "RDBAND",
             "WRNORM", "WRBAND", "MSG", "RDHUP"};
 
-    /** @return the named bits, in ascending order */
+    /** {@return the named bits, in ascending order} */
     public static int[] namedBits() {
         return BITS.clone();
     }
 
-    /** @return the name of one bit, for example {@code "RDHUP"}, or its hex value if unnamed */
+    /**
+     * {@return the name of one bit, for example {@code "RDHUP"}, or its hex value if unnamed}
+     *
+     * @param bit one event bit
+     */
     public static String name(int bit) {
         for (int i = 0; i < BITS.length; i++) {
             if (BITS[i] == bit) {
@@ -49,8 +53,10 @@ public final class Events {
     }
 
     /**
-     * @return the mask as names joined by {@code |} in ascending bit order, unnamed bits in hex,
-     *         {@code "0"} for the empty mask
+     * {@return the mask as names joined by {@code |} in ascending bit order, unnamed bits in hex,
+     *         {@code "0"} for the empty mask}
+     *
+     * @param mask an event mask
      */
     public static String toString(int mask) {
         if (mask == 0) {
@@ -74,6 +80,8 @@ public final class Events {
      * {@code "EPOLLIN | POLLOUT"}, {@code "0x2011"}, {@code "0"}. Names are case-insensitive and
      * may carry an {@code EPOLL} or {@code POLL} prefix.
      *
+     * @param text names joined by {@code |}, as {@link org.jvpoll.Events#toString(int)} writes them
+     * @return the mask
      * @throws IllegalArgumentException naming the token that is neither an event name nor a number
      */
     public static int parse(String text) {
@@ -113,6 +121,9 @@ public final class Events {
     /**
      * Checks that {@code events} holds only vpoll event bits.
      *
+     * @param argument the argument's name, used in the error message
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @return {@code events}
      * @throws IllegalArgumentException naming the bits outside {@link #ALL}
      */
     public static int requireValid(String argument, int events) {

@@ -7,10 +7,14 @@ package org.jvpoll;
 public class UnsupportedEventsException extends UnsupportedOperationException {
     private static final long serialVersionUID = 1L;
 
+    /** The backend that refused. */
     private final Backend backend;
+    /** The events it cannot produce. */
     private final int events;
 
     /**
+     * Creates an exception naming the refused events and why.
+     *
      * @param backend the backend that refused
      * @param events  the bits it cannot produce or clear
      * @param reason  why, in words
@@ -21,12 +25,12 @@ public class UnsupportedEventsException extends UnsupportedOperationException {
         this.events = events;
     }
 
-    /** @return the backend that refused */
+    /** {@return the backend that refused} */
     public Backend backend() {
         return backend;
     }
 
-    /** @return the bits it cannot produce or clear */
+    /** {@return the bits it cannot produce or clear} */
     public int events() {
         return events;
     }

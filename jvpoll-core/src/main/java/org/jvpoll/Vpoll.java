@@ -55,6 +55,7 @@ public final class Vpoll {
      *                   as in libvpoll, close-on-exec only if asked
      * @return the new descriptor
      * @throws IllegalArgumentException naming unknown flag bits or invalid event bits
+     * @throws IOException if the backend refuses or a system call fails, as {@link VpollFd#create(int, VpollFd.Options)}
      */
     public static int create(int initEvents, int flags) throws IOException {
         int unknown = flags & ~KNOWN_FLAGS;
@@ -73,7 +74,11 @@ public final class Vpoll {
     /**
      * {@code vpoll_ctl(fd, op, events)}.
      *
+     * @param fd the file descriptor
+     * @param op the operation
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
      * @return the new event mask (libvpoll returns 0; the kernel module returns the mask)
+     * @throws IOException as {@link VpollFd#ctl(VpollOp, int)}, or if {@code fd} is not a vpoll fd of this process
      */
     public static int ctl(int fd, int op, int events) throws IOException {
         VpollOp vop = VpollOp.of(op);
@@ -88,6 +93,10 @@ public final class Vpoll {
      * bad op or event bits, {@code -EOPNOTSUPP} for events the backend cannot produce (nothing
      * changed), the system call's errno otherwise.
      *
+     * @param fds the descriptors
+     * @param ops the operations (VPOLL_CTL_ADDEVENTS, ...)
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @param results the per-change results
      * @param count how many changes (the first {@code count} entries of each array)
      * @return the number of failed changes (0: all applied)
      * @throws IllegalArgumentException if {@code count} is negative, above
@@ -136,7 +145,12 @@ public final class Vpoll {
         return failed;
     }
 
-    /** {@code vpoll_close(fd)}. */
+    /**
+     * {@code vpoll_close(fd)}.
+     *
+     * @param fd the file descriptor
+     * @throws IOException if {@code fd} is not a vpoll fd of this process, or close(2) fails
+     */
     public static void close(int fd) throws IOException {
         VpollFd vfd = OPEN.remove(fd);
         if (vfd == null) {
@@ -146,7 +160,9 @@ public final class Vpoll {
     }
 
     /**
-     * @return the object behind a descriptor from {@link #create}, to mix both styles
+     * {@return the object behind a descriptor from {@link #create}, to mix both styles}
+     *
+     * @param fd the file descriptor
      * @throws VpollException with EBADF if {@code fd} is not an open descriptor from {@link #create}
      */
     public static VpollFd lookup(int fd) throws VpollException {

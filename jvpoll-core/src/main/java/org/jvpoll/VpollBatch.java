@@ -69,6 +69,7 @@ public final class VpollBatch {
      * {@code jvpoll.batch.uring} is {@code false}.
      *
      * @param capacity the most changes it holds (1..{@value #MAX_CAPACITY})
+     * @return the new, empty batch
      * @throws IllegalArgumentException if {@code capacity} is out of range
      */
     public static VpollBatch create(int capacity) {
@@ -87,6 +88,9 @@ public final class VpollBatch {
      * Appends a change. Nothing is checked or applied here: a null fd or op, bad bits or a closed
      * fd become that change's error in {@link #apply()}.
      *
+     * @param vfd the vpoll fd to change
+     * @param op the operation
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
      * @return this batch
      * @throws IllegalStateException if the batch is full (misuse of the batch itself)
      */
@@ -101,17 +105,21 @@ public final class VpollBatch {
         return this;
     }
 
-    /** @return the number of changes added since creation or the last {@link #clear()} */
+    /** {@return the number of changes added since creation or the last {@link #clear()}} */
     public int size() {
         return size;
     }
 
-    /** @return the most changes this batch holds */
+    /** {@return the most changes this batch holds} */
     public int capacity() {
         return fds.length;
     }
 
-    /** Removes every change (and drops the references to their fds). @return this batch */
+    /**
+     * Removes every change (and drops the references to their fds).
+     *
+     * @return this batch
+     */
     public VpollBatch clear() {
         Arrays.fill(fds, 0, size, null);
         Arrays.fill(ops, 0, size, null);

@@ -8,10 +8,14 @@ import java.io.IOException;
 public class VpollException extends IOException {
     private static final long serialVersionUID = 1L;
 
+    /** The failing system call. */
     private final String call;
+    /** The C errno it set. */
     private final int errno;
 
     /**
+     * Creates an exception for a failed system call.
+     *
      * @param call  the failing system call, for example {@code "ioctl(VPOLL_IO_ADDEVENTS)"}
      * @param errno the C errno value it reported, or 0 if the failure has no errno
      * @param detail extra context, may be null
@@ -34,12 +38,12 @@ public class VpollException extends IOException {
         return sb.toString();
     }
 
-    /** @return the failing system call */
+    /** {@return the failing system call} */
     public String call() {
         return call;
     }
 
-    /** @return the C errno value, or 0 if the failure carries none */
+    /** {@return the C errno value, or 0 if the failure carries none} */
     public int errno() {
         return errno;
     }

@@ -82,23 +82,37 @@ public final class VpollFd implements AutoCloseable {
             this(backend, closeOnExec, nonBlocking, 0);
         }
 
-        /** @return these options with {@code backend} forced */
+        /**
+         * {@return these options with {@code backend} forced}
+         *
+         * @param backend the backend to force
+         */
         public Options backend(Backend backend) {
             return new Options(Objects.requireNonNull(backend, "backend"), closeOnExec, nonBlocking, expectedEvents);
         }
 
-        /** @return these options with close-on-exec set as given */
+        /**
+         * {@return these options with close-on-exec set as given}
+         *
+         * @param on true to set the flag, false to clear it
+         */
         public Options closeOnExec(boolean on) {
             return new Options(backend, on, nonBlocking, expectedEvents);
         }
 
-        /** @return these options with non-blocking set as given */
+        /**
+         * {@return these options with non-blocking set as given}
+         *
+         * @param on true to set the flag, false to clear it
+         */
         public Options nonBlocking(boolean on) {
             return new Options(backend, closeOnExec, on, expectedEvents);
         }
 
         /**
-         * @return these options expecting {@code events} (see {@link #expectedEvents()})
+         * {@return these options expecting {@code events} (see {@link #expectedEvents()})}
+         *
+         * @param events the events (poll bits, see {@link org.jvpoll.Events})
          * @throws IllegalArgumentException if {@code events} has bits outside {@link Events#ALL}
          */
         public Options expectedEvents(int events) {
@@ -122,7 +136,13 @@ public final class VpollFd implements AutoCloseable {
         this.reclaim = FdReclaimer.register(this, file);
     }
 
-    /** Creates a vpoll fd with default {@link Options}. */
+    /**
+     * Creates a vpoll fd with default {@link Options}; see {@link #create(int, Options)}.
+     *
+     * @param initialEvents the events pending from the start
+     * @return the new vpoll fd, which the caller closes
+     * @throws IOException as {@link #create(int, Options)}
+     */
     public static VpollFd create(int initialEvents) throws IOException {
         return create(initialEvents, Options.DEFAULT);
     }
@@ -132,6 +152,7 @@ public final class VpollFd implements AutoCloseable {
      *
      * @param initialEvents the events pending from the start
      * @param options       backend and flags
+     * @return the new vpoll fd, which the caller closes
      * @throws IllegalArgumentException     if {@code initialEvents} has bits outside {@link Events#ALL}
      * @throws UnsupportedEventsException   if the backend cannot produce {@code initialEvents}, or carry
      *                                      the options' expected events
@@ -153,17 +174,47 @@ public final class VpollFd implements AutoCloseable {
         return new VpollFd(impl.create(initialEvents, options.closeOnExec(), options.nonBlocking()));
     }
 
-    /** Adds {@code events} to the pending set. @return the new pending set */
+    /**
+     * Adds {@code events} to the pending set: {@link #ctl ctl}({@link VpollOp#ADD}, events).
+     *
+     * @param events the events, bits of {@link Events#ALL}
+     * @return the new pending set
+     * @throws IllegalArgumentException   if {@code events} has bits outside {@link Events#ALL}
+     * @throws UnsupportedEventsException if the backend cannot make this change (nothing changed)
+     * @throws java.nio.channels.ClosedChannelException if the fd is closed
+     * @throws VpollException             if a system call fails
+     * @throws IOException                as listed above (the common supertype)
+     */
     public int add(int events) throws IOException {
         return ctl(VpollOp.ADD, events);
     }
 
-    /** Removes {@code events} from the pending set. @return the new pending set */
+    /**
+     * Removes {@code events} from the pending set: {@link #ctl ctl}({@link VpollOp#DELETE}, events).
+     *
+     * @param events the events, bits of {@link Events#ALL}
+     * @return the new pending set
+     * @throws IllegalArgumentException   if {@code events} has bits outside {@link Events#ALL}
+     * @throws UnsupportedEventsException if the backend cannot make this change (nothing changed)
+     * @throws java.nio.channels.ClosedChannelException if the fd is closed
+     * @throws VpollException             if a system call fails
+     * @throws IOException                as listed above (the common supertype)
+     */
     public int delete(int events) throws IOException {
         return ctl(VpollOp.DELETE, events);
     }
 
-    /** Replaces the pending set with {@code events}. @return the new pending set */
+    /**
+     * Replaces the pending set with {@code events}: {@link #ctl ctl}({@link VpollOp#SET}, events).
+     *
+     * @param events the events, bits of {@link Events#ALL}
+     * @return the new pending set
+     * @throws IllegalArgumentException   if {@code events} has bits outside {@link Events#ALL}
+     * @throws UnsupportedEventsException if the backend cannot make this change (nothing changed)
+     * @throws java.nio.channels.ClosedChannelException if the fd is closed
+     * @throws VpollException             if a system call fails
+     * @throws IOException                as listed above (the common supertype)
+     */
     public int set(int events) throws IOException {
         return ctl(VpollOp.SET, events);
     }
@@ -172,11 +223,14 @@ public final class VpollFd implements AutoCloseable {
      * Applies {@code op} with {@code events}; every change wakes the fd's waiters, as the kernel
      * module does (the emulation backend can do so only while IN or OUT is pending).
      *
+     * @param op     ADD, DELETE or SET
+     * @param events the events, bits of {@link Events#ALL}
      * @return the new pending set, as poll would report it with every bit requested
      * @throws IllegalArgumentException   if {@code events} has bits outside {@link Events#ALL}
      * @throws UnsupportedEventsException if the backend cannot make this change (nothing changed)
      * @throws java.nio.channels.ClosedChannelException if the fd is closed
      * @throws VpollException             if a system call fails
+     * @throws IOException                as listed above (the common supertype)
      */
     public int ctl(VpollOp op, int events) throws IOException {
         Objects.requireNonNull(op, "op");
@@ -189,7 +243,8 @@ public final class VpollFd implements AutoCloseable {
     }
 
     /**
-     * @return the pending set, as poll would report it with every bit requested
+     * {@return the pending set, as poll would report it with every bit requested}
+     *
      * @throws java.nio.channels.ClosedChannelException if the fd is closed
      */
     public int events() throws IOException {
@@ -239,9 +294,9 @@ public final class VpollFd implements AutoCloseable {
     }
 
     /**
-     * @return the kernel descriptor number, valid until {@link #close()}; -1 once closed, so a
+     * {@return the kernel descriptor number, valid until {@link #close()}; -1 once closed, so a
      *         stale number (which the kernel may already have given to another file) is never
-     *         handed out after the close
+     *         handed out after the close}
      */
     public int fd() {
         return file.isOpen() ? file.fd() : -1;
@@ -252,12 +307,12 @@ public final class VpollFd implements AutoCloseable {
         return file;
     }
 
-    /** @return the backend serving this fd */
+    /** {@return the backend serving this fd} */
     public Backend backend() {
         return file.backend();
     }
 
-    /** @return false once {@link #close()} has been called */
+    /** {@return false once {@link #close()} has been called} */
     public boolean isOpen() {
         return file.isOpen();
     }
@@ -282,6 +337,7 @@ public final class VpollFd implements AutoCloseable {
      * deregistered it (their next select), as JDK channels do; no fd number is ever closed twice
      * or after reuse, also when another thread is inside {@code select()}.
      *
+     * @return the channel view of this fd (the same one on every call)
      * @throws ClosedChannelException if this fd (or its channel) is closed
      * @throws UnsupportedOperationException if the default SelectorProvider is not the JDK's
      * @throws VpollException if a system call fails (errno attached); nothing is left open

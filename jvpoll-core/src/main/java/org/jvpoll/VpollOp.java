@@ -15,13 +15,15 @@ public enum VpollOp {
         this.code = code;
     }
 
-    /** @return libvpoll's numeric code */
+    /** {@return libvpoll's numeric code} */
     public int code() {
         return code;
     }
 
     /**
-     * @return the operation for a libvpoll code
+     * {@return the operation for a libvpoll code}
+     *
+     * @param code the errno value
      * @throws IllegalArgumentException if the code is not 1, 2 or 3
      */
     public static VpollOp of(int code) {
@@ -35,7 +37,12 @@ public enum VpollOp {
         };
     }
 
-    /** @return the mask after applying this operation with {@code events} to {@code current} */
+    /**
+     * {@return the mask after applying this operation with {@code events} to {@code current}}
+     *
+     * @param current the mask before the change
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     */
     public int apply(int current, int events) {
         return switch (this) {
             case ADD -> current | events;

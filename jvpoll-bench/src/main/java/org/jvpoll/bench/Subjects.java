@@ -9,7 +9,6 @@ import org.jvpoll.Backend;
 import org.jvpoll.Events;
 import org.jvpoll.VpollFd;
 import org.jvpoll.VpollOp;
-import org.jvpoll.backend.VpollFile;
 import org.jvpoll.channel.SelectableVpoll;
 import org.jvpoll.syscall.EventFd;
 import org.jvpoll.syscall.Poll;
@@ -159,33 +158,6 @@ public final class Subjects {
         public void close() {
             Unistd.closeQuietly(b);
             Unistd.closeQuietly(a);
-        }
-    }
-
-    /** A plain eventfd as a vpoll file, so jvpoll's channel path can select on it. */
-    static final class EventFdFile extends VpollFile {
-        EventFdFile() throws IOException {
-            super(EventFd.eventfd(0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK));
-        }
-
-        @Override
-        public Backend backend() {
-            return Backend.EVENTFD;
-        }
-
-        @Override
-        protected int doCtl(int fd, VpollOp op, int events) {
-            throw new UnsupportedOperationException("a raw eventfd is written and read directly");
-        }
-
-        @Override
-        protected int doEvents(int fd) throws IOException {
-            return Poll.currentEvents(fd);
-        }
-
-        @Override
-        protected void releaseDescriptors(int fd) throws IOException {
-            Unistd.close(fd);
         }
     }
 

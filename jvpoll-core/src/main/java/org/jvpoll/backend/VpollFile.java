@@ -26,6 +26,8 @@ public abstract class VpollFile {
     /** Creation order, unique: batches take per-fd locks in this order, so two batches never deadlock. */
     private final long id = IDS.incrementAndGet();
 
+    // The handle calls closeResources only on close, after the subclass is constructed.
+    @SuppressWarnings("this-escape")
     protected VpollFile(int fd) {
         this.handle = new FdHandle(fd, this::closeResources);
     }

@@ -135,6 +135,8 @@ public final class EpollSet<A> implements AutoCloseable {
 
     /**
      * Creates an epoll set (close-on-exec) reporting up to {@link #DEFAULT_MAX_EVENTS} per wait.
+     * @param <A> the type of the attachments
+     * @return the new set, which the caller closes
      * @throws VpollException if epoll_create1 or the wakeup eventfd fails (errno attached)
      */
     public static <A> EpollSet<A> open() throws VpollException {
@@ -145,7 +147,11 @@ public final class EpollSet<A> implements AutoCloseable {
      * Creates an epoll set reporting up to {@code maxEvents} ready registrations per wait (more stay
      * pending for the next wait; the kernel rotates through them). A wait that also collects a
      * {@link #wakeup()} reports one fewer.
+     * @param <A> the type of the attachments
+     * @param maxEvents the most events one wait returns
+     * @return the new set, which the caller closes
      * @throws IllegalArgumentException if {@code maxEvents} is not in 1 .. 2^20
+     * @throws VpollException if epoll_create1 or the wakeup eventfd fails (errno attached)
      */
     public static <A> EpollSet<A> open(int maxEvents) throws VpollException {
         if (maxEvents < 1 || maxEvents > (1 << 20)) {
@@ -157,6 +163,9 @@ public final class EpollSet<A> implements AutoCloseable {
     /**
      * EPOLL_CTL_ADD: watches {@code fd} for {@code events} (and flags), with {@code attachment}.
      *
+     * @param fd the file descriptor
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @param attachment what the wait returns with the fd's ready events
      * @throws IllegalArgumentException if {@code fd} is negative or the set's own, or the flags
      *         break a kernel rule (see the class comment)
      * @throws VpollException if epoll_ctl fails: EEXIST if {@code fd} is already registered,
@@ -200,6 +209,9 @@ public final class EpollSet<A> implements AutoCloseable {
 
     /**
      * Registers a vpoll fd (not kept open by the set; closing it removes it from the kernel's set).
+     * @param vpoll the vpoll fd (pinned open while the wait uses its descriptor)
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @param attachment what the wait returns with the fd's ready events
      * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #add(int, int, Object)
      */
@@ -211,6 +223,9 @@ public final class EpollSet<A> implements AutoCloseable {
      * EPOLL_CTL_MOD: replaces the events (and flags) and the attachment of {@code fd}; re-arms a
      * {@link #ONESHOT} registration.
      *
+     * @param fd the file descriptor
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @param attachment what the wait returns with the fd's ready events
      * @throws IllegalArgumentException if {@code events} has {@link #EXCLUSIVE}, or {@code fd} was
      *         added with it (the kernel refuses both)
      * @throws VpollException ENOENT if {@code fd} is not registered here (also when it was closed
@@ -246,6 +261,9 @@ public final class EpollSet<A> implements AutoCloseable {
 
     /**
      * Modifies a vpoll fd's registration.
+     * @param vpoll the vpoll fd (pinned open while the wait uses its descriptor)
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @param attachment what the wait returns with the fd's ready events
      * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #modify(int, int, Object)
      */
@@ -256,6 +274,7 @@ public final class EpollSet<A> implements AutoCloseable {
     /**
      * EPOLL_CTL_DEL: stops watching {@code fd}; events already collected for it are dropped.
      *
+     * @param fd the file descriptor
      * @throws VpollException ENOENT if {@code fd} is not registered here, EBADF if it was closed
      *         (its entry is forgotten either way)
      * @throws ClosedChannelException if the set is closed
@@ -282,6 +301,7 @@ public final class EpollSet<A> implements AutoCloseable {
     /**
      * Deletes a vpoll fd's registration (delete before closing it: after the close its number may
      * already name another descriptor).
+     * @param vpoll the vpoll fd (pinned open while the wait uses its descriptor)
      * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #delete(int)
      */
@@ -347,9 +367,11 @@ public final class EpollSet<A> implements AutoCloseable {
      * epoll_pwait2(2) (Linux 5.11): like {@link #await(Duration)}, with a nanosecond timeout and
      * {@code mask} as the thread's signal mask during the wait.
      *
+     * @param timeout how long to wait: {@code null} without limit, zero not at all
      * @param mask the signal mask during the wait; null keeps the thread's mask (EINTR retried)
      * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
      *         interrupted the wait
+     * @return the ready events, valid until the next wait
      * @throws VpollException ENOSYS if the kernel or C library has no epoll_pwait2
      * @see #await(Duration)
      */
@@ -389,19 +411,27 @@ public final class EpollSet<A> implements AutoCloseable {
         core.wakeup();
     }
 
-    /** @return the epoll descriptor, e.g. to nest this set in another epoll set or hand to native code */
+    /** {@return the epoll descriptor, e.g. to nest this set in another epoll set or hand to native code} */
     public int fd() {
         return epfd;
     }
 
-    /** @return whether {@code fd} has a registration in this set (as far as the set knows) */
+    /**
+     * {@return whether {@code fd} has a registration in this set (as far as the set knows)}
+     *
+     * @param fd the file descriptor
+     */
     public boolean isRegistered(int fd) {
         synchronized (lock) {
             return fd >= 0 && slotOf(fd) >= 0;
         }
     }
 
-    /** @return the attachment of {@code fd}'s registration, or null if it has none */
+    /**
+     * {@return the attachment of {@code fd}'s registration, or null if it has none}
+     *
+     * @param fd the file descriptor
+     */
     public A attachment(int fd) {
         synchronized (lock) {
             int slot = fd < 0 ? -1 : slotOf(fd);
@@ -411,14 +441,14 @@ public final class EpollSet<A> implements AutoCloseable {
         }
     }
 
-    /** @return how many registrations the set holds (closed-but-not-deleted descriptors included) */
+    /** {@return how many registrations the set holds (closed-but-not-deleted descriptors included)} */
     public int size() {
         synchronized (lock) {
             return registered;
         }
     }
 
-    /** @return false once {@link #close()} has been called */
+    /** {@return false once {@link #close()} has been called} */
     public boolean isOpen() {
         return core.isOpen();
     }

@@ -25,18 +25,30 @@ public final class FdSet {
 
     /**
      * FD_SET.
+     * @param fd the file descriptor
      * @throws IllegalArgumentException if {@code fd} is negative or not below {@link #FD_SETSIZE}
      */
     public void set(int fd) {
         Select.set(bits, check(fd));
     }
 
-    /** FD_CLR. @throws IllegalArgumentException as {@link #set} */
+    /**
+     * FD_CLR.
+     *
+     * @param fd the file descriptor
+     * @throws IllegalArgumentException as {@link #set}
+     */
     public void clear(int fd) {
         Select.clear(bits, check(fd));
     }
 
-    /** FD_ISSET. @throws IllegalArgumentException as {@link #set} */
+    /**
+     * FD_ISSET.
+     *
+     * @param fd the file descriptor
+     * @return whether {@code fd} is in the set
+     * @throws IllegalArgumentException as {@link #set}
+     */
     public boolean isSet(int fd) {
         return Select.isSet(bits, check(fd));
     }
@@ -46,7 +58,7 @@ public final class FdSet {
         bits.fill((byte) 0);
     }
 
-    /** @return how many descriptors are in the set */
+    /** {@return how many descriptors are in the set} */
     public int count() {
         int n = 0;
         for (long offset = 0; offset < Select.FD_SET_SIZE; offset += 8) {
@@ -55,7 +67,7 @@ public final class FdSet {
         return n;
     }
 
-    /** @return the highest descriptor in the set, or -1 if it is empty */
+    /** {@return the highest descriptor in the set, or -1 if it is empty} */
     public int highest() {
         for (int fd = FD_SETSIZE - 1; fd >= 0; fd--) {
             if (Select.isSet(bits, fd)) {
@@ -65,7 +77,11 @@ public final class FdSet {
         return -1;
     }
 
-    /** Makes this set a copy of {@code other}. */
+    /**
+     * Makes this set a copy of {@code other}.
+     *
+     * @param other the set to copy
+     */
     public void copyFrom(FdSet other) {
         MemorySegment.copy(other.bits, 0, bits, 0, Select.FD_SET_SIZE);
     }
@@ -75,7 +91,7 @@ public final class FdSet {
         return bits;
     }
 
-    /** @return {@code fd} if an fd_set can hold it */
+    /** {@return {@code fd} if an fd_set can hold it} */
     static int check(int fd) {
         if (fd < 0) {
             throw new IllegalArgumentException("fd must not be negative: " + fd);

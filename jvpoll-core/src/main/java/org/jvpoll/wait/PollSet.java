@@ -83,6 +83,8 @@ public final class PollSet implements AutoCloseable {
     private MemorySegment waitMask = MemorySegment.NULL;
 
     /**
+     * Creates an empty poll set (and its wakeup eventfd).
+     *
      * @param initialCapacity entries to reserve; the set grows past it as needed
      * @throws IllegalArgumentException if {@code initialCapacity} is negative
      * @throws VpollException if the wakeup eventfd cannot be created
@@ -104,6 +106,8 @@ public final class PollSet implements AutoCloseable {
     /**
      * Watches {@code fd} for {@code events}.
      *
+     * @param fd the file descriptor
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
      * @return the entry's index
      * @throws IllegalArgumentException if {@code fd} is negative or {@code events} has bits outside
      *         poll's 16
@@ -135,6 +139,9 @@ public final class PollSet implements AutoCloseable {
 
     /**
      * Watches a vpoll fd; the set does not keep it open (remove it before closing it).
+     * @param vpoll the vpoll fd (pinned open while the wait uses its descriptor)
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
+     * @return the entry's index
      * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #add(int, int)
      */
@@ -144,7 +151,10 @@ public final class PollSet implements AutoCloseable {
 
     /**
      * Replaces the events watched at {@code index}.
+     * @param index the entry's index, as returned when it was added
+     * @param events the events (poll bits, see {@link org.jvpoll.Events})
      * @throws IndexOutOfBoundsException if {@code index} is not in use
+     * @throws ClosedChannelException if the set is closed
      */
     public void setEvents(int index, int events) throws ClosedChannelException {
         requireEvents(events);
@@ -161,7 +171,9 @@ public final class PollSet implements AutoCloseable {
 
     /**
      * Stops watching the entry at {@code index}; the index may be handed out again.
+     * @param index the entry's index, as returned when it was added
      * @throws IndexOutOfBoundsException if {@code index} is not in use
+     * @throws ClosedChannelException if the set is closed
      */
     public void remove(int index) throws ClosedChannelException {
         core.begin();
@@ -181,7 +193,11 @@ public final class PollSet implements AutoCloseable {
         }
     }
 
-    /** Removes every entry. */
+    /**
+     * Removes every entry.
+     *
+     * @throws ClosedChannelException if the set is closed
+     */
     public void clear() throws ClosedChannelException {
         core.begin();
         try {
@@ -291,35 +307,47 @@ public final class PollSet implements AutoCloseable {
         core.wakeup();
     }
 
-    /** @return whether the last wait ended because of {@link #wakeup()} (or a close) */
+    /** {@return whether the last wait ended because of {@link #wakeup()} (or a close)} */
     public boolean wokenUp() {
         return wokenUp;
     }
 
-    /** @return the events the last wait reported for {@code index}, 0 if none */
+    /**
+     * {@return the events the last wait reported for {@code index}, 0 if none}
+     *
+     * @param index the entry's index, as returned when it was added
+     */
     public int revents(int index) {
         requireIndex(index);
         return userRevents[index];
     }
 
-    /** @return the descriptor at {@code index}, -1 if the position was removed */
+    /**
+     * {@return the descriptor at {@code index}, -1 if the position was removed}
+     *
+     * @param index the entry's index, as returned when it was added
+     */
     public int fd(int index) {
         requireIndex(index);
         return userFds[index];
     }
 
-    /** @return the events watched at {@code index} */
+    /**
+     * {@return the events watched at {@code index}}
+     *
+     * @param index the entry's index, as returned when it was added
+     */
     public int events(int index) {
         requireIndex(index);
         return userEvents[index];
     }
 
-    /** @return one past the highest index in use */
+    /** {@return one past the highest index in use} */
     public int size() {
         return limit;
     }
 
-    /** @return false once {@link #close()} has been called */
+    /** {@return false once {@link #close()} has been called} */
     public boolean isOpen() {
         return core.isOpen();
     }

@@ -29,28 +29,40 @@ public final class ReadyEvents<A> {
         attachments = new Object[capacity];
     }
 
-    /** @return how many registrations are ready (0 after a timeout or a wakeup) */
+    /** {@return how many registrations are ready (0 after a timeout or a wakeup)} */
     public int count() {
         return count;
     }
 
-    /** @return the descriptor of ready entry {@code i}, 0 &lt;= i &lt; {@link #count()} */
+    /**
+     * {@return the descriptor of ready entry {@code i}, 0 &lt;= i &lt; {@link #count()}}
+     *
+     * @param i the index, from 0 to the count less one
+     */
     public int fd(int i) {
         return fds[check(i)];
     }
 
-    /** @return the events the kernel reported for entry {@code i} (epoll's bits, e.g. IN|HUP) */
+    /**
+     * {@return the events the kernel reported for entry {@code i} (epoll's bits, e.g. IN|HUP)}
+     *
+     * @param i the index, from 0 to the count less one
+     */
     public int events(int i) {
         return events[check(i)];
     }
 
-    /** @return the attachment given to add/modify for entry {@code i} (may be null) */
+    /**
+     * {@return the attachment given to add/modify for entry {@code i} (may be null)}
+     *
+     * @param i the index, from 0 to the count less one
+     */
     @SuppressWarnings("unchecked")
     public A attachment(int i) {
         return (A) attachments[check(i)];
     }
 
-    /** @return whether the wait ended because of {@link EpollSet#wakeup()} (or a close) */
+    /** {@return whether the wait ended because of {@link EpollSet#wakeup()} (or a close)} */
     public boolean wokenUp() {
         return wokenUp;
     }

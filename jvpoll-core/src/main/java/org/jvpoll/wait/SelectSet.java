@@ -57,6 +57,8 @@ public final class SelectSet implements AutoCloseable {
     private boolean wokenUp;
 
     /**
+     * Creates an empty select set (and its wakeup eventfd).
+     *
      * @throws VpollException if the wakeup eventfd cannot be created
      * @throws IllegalStateException if every descriptor number below FD_SETSIZE is in use, so the
      *         set's own eventfd cannot be watched by select
@@ -78,6 +80,10 @@ public final class SelectSet implements AutoCloseable {
     /**
      * Sets the interest for {@code fd}; all three false is {@link #unwatch}.
      *
+     * @param fd the file descriptor
+     * @param read whether to watch readability
+     * @param write whether to watch writability
+     * @param except whether to watch exceptional conditions (urgent data)
      * @throws IllegalArgumentException if {@code fd} is negative or not below FD_SETSIZE (1024)
      * @throws IllegalStateException if a thread is waiting on this set
      * @throws ClosedChannelException if the set is closed
@@ -106,6 +112,10 @@ public final class SelectSet implements AutoCloseable {
 
     /**
      * Watches a vpoll fd (not kept open by the set: unwatch it before closing it).
+     * @param vpoll the vpoll fd (pinned open while the wait uses its descriptor)
+     * @param read whether to watch readability
+     * @param write whether to watch writability
+     * @param except whether to watch exceptional conditions (urgent data)
      * @throws ClosedChannelException if the set or {@code vpoll} is closed
      * @see #watch(int, boolean, boolean, boolean)
      */
@@ -113,7 +123,13 @@ public final class SelectSet implements AutoCloseable {
         watch(VpollFds.openFd(vpoll), read, write, except);
     }
 
-    /** Stops watching {@code fd} (no error if it was not watched). @throws IllegalArgumentException as {@link #watch} */
+    /**
+     * Stops watching {@code fd} (no error if it was not watched).
+     *
+     * @param fd the file descriptor
+     * @throws IllegalArgumentException as {@link #watch}
+     * @throws ClosedChannelException if the set is closed
+     */
     public void unwatch(int fd) throws ClosedChannelException {
         watch(fd, false, false, false);
     }
@@ -177,9 +193,11 @@ public final class SelectSet implements AutoCloseable {
      * pselect(2): like {@link #select}, with a nanosecond timeout and {@code mask} as the thread's
      * signal mask during the wait.
      *
+     * @param timeout how long to wait: {@code null} without limit, zero not at all
      * @param mask the signal mask during the wait; null keeps the thread's mask (EINTR retried)
      * @throws SignalInterruptedException if {@code mask} is given and a signal it lets through
      *         interrupted the wait
+     * @return how many descriptors are ready, as select(2) counts them
      * @see #select(Duration)
      */
     public int pselect(Duration timeout, SignalSet mask) throws IOException {
@@ -209,37 +227,59 @@ public final class SelectSet implements AutoCloseable {
         return Select.pselect(highest + 1, readReady.segment(), writeReady.segment(), exceptReady.segment(), ts, waitMask);
     }
 
-    /** Makes the wait in progress (or the next) return; any thread; a no-op once closed. */
+    /**
+     * Makes the wait in progress (or the next) return; any thread; a no-op once closed.
+     *
+     * @throws VpollException if writing the wakeup eventfd fails
+     */
     public void wakeup() throws VpollException {
         core.wakeup();
     }
 
-    /** @return whether the last wait ended because of {@link #wakeup()} (or a close) */
+    /** {@return whether the last wait ended because of {@link #wakeup()} (or a close)} */
     public boolean wokenUp() {
         return wokenUp;
     }
 
-    /** @return whether the last wait found {@code fd} readable. @throws IllegalArgumentException for an fd outside 0..1023 */
+    /**
+     * {@return whether the last wait found {@code fd} readable}
+     *
+     * @throws IllegalArgumentException for an fd outside 0..1023
+     *
+     * @param fd the file descriptor
+     */
     public boolean readable(int fd) {
         return fd != core.wakeFd && readReady.isSet(fd);
     }
 
-    /** @return whether the last wait found {@code fd} writable */
+    /**
+     * {@return whether the last wait found {@code fd} writable}
+     *
+     * @param fd the file descriptor
+     */
     public boolean writable(int fd) {
         return writeReady.isSet(fd);
     }
 
-    /** @return whether the last wait found an exceptional condition (PRI) on {@code fd} */
+    /**
+     * {@return whether the last wait found an exceptional condition (PRI) on {@code fd}}
+     *
+     * @param fd the file descriptor
+     */
     public boolean exceptional(int fd) {
         return exceptReady.isSet(fd);
     }
 
-    /** @return whether {@code fd} is watched for anything */
+    /**
+     * {@return whether {@code fd} is watched for anything}
+     *
+     * @param fd the file descriptor
+     */
     public boolean isWatched(int fd) {
         return fd != core.wakeFd && (readInterest.isSet(fd) || writeInterest.isSet(fd) || exceptInterest.isSet(fd));
     }
 
-    /** @return false once {@link #close()} has been called */
+    /** {@return false once {@link #close()} has been called} */
     public boolean isOpen() {
         return core.isOpen();
     }

@@ -16,7 +16,11 @@ import org.jvpoll.VpollException;
 public final class SignalInterruptedException extends VpollException {
     private static final long serialVersionUID = 1L;
 
-    /** @param call the interrupted call, for example {@code "ppoll"} */
+    /**
+     * Creates the exception for an interrupted wait.
+     *
+     * @param call the interrupted call, for example {@code "ppoll"}
+     */
     public SignalInterruptedException(String call) {
         super(call, Errno.EINTR, "a signal allowed by the wait's mask arrived");
     }

@@ -45,13 +45,15 @@ public final class SignalSet {
         set = Arena.ofAuto().allocate(Signals.SIGSET_SIZE, 8);
     }
 
-    /** @return a new, empty set */
+    /** {@return a new, empty set} */
     public static SignalSet empty() {
         return new SignalSet();
     }
 
     /**
-     * @return a new set holding {@code signals}
+     * {@return a new set holding {@code signals}}
+     *
+     * @param signals the signal numbers
      * @throws IllegalArgumentException if a number is outside 1..64
      */
     public static SignalSet of(int... signals) {
@@ -63,7 +65,8 @@ public final class SignalSet {
     }
 
     /**
-     * @return the calling thread's signal mask, as a new set
+     * {@return the calling thread's signal mask, as a new set}
+     *
      * @throws VpollException if pthread_sigmask fails
      */
     public static SignalSet threadMask() throws VpollException {
@@ -106,31 +109,45 @@ public final class SignalSet {
         Signals.pthreadSigmask(Signals.SIG_SETMASK, set, MemorySegment.NULL);
     }
 
-    /** Adds {@code signal}. @return this set */
+    /**
+     * Adds {@code signal}.
+     *
+     * @param signal the signal number (for example 10 for SIGUSR1)
+     * @return this set
+     */
     public SignalSet add(int signal) {
         long bit = bit(signal);
         Signals.setMask(set, Signals.mask(set) | bit);
         return this;
     }
 
-    /** Removes {@code signal}. @return this set */
+    /**
+     * Removes {@code signal}.
+     *
+     * @param signal the signal number (for example 10 for SIGUSR1)
+     * @return this set
+     */
     public SignalSet remove(int signal) {
         long bit = bit(signal);
         Signals.setMask(set, Signals.mask(set) & ~bit);
         return this;
     }
 
-    /** @return whether {@code signal} is in the set */
+    /**
+     * {@return whether {@code signal} is in the set}
+     *
+     * @param signal the signal number (for example 10 for SIGUSR1)
+     */
     public boolean contains(int signal) {
         return (Signals.mask(set) & bit(signal)) != 0;
     }
 
-    /** @return whether the set holds no signal */
+    /** {@return whether the set holds no signal} */
     public boolean isEmpty() {
         return Signals.mask(set) == 0;
     }
 
-    /** @return the signal numbers in the set, ascending */
+    /** {@return the signal numbers in the set, ascending} */
     public int[] signals() {
         long mask = Signals.mask(set);
         int[] out = new int[Long.bitCount(mask)];
@@ -164,7 +181,7 @@ public final class SignalSet {
         return Long.hashCode(Signals.mask(set));
     }
 
-    /** @return for example {@code "[SIGINT, SIGWINCH, 40]"} */
+    /** {@return for example {@code "[SIGINT, SIGWINCH, 40]"}} */
     @Override
     public String toString() {
         StringJoiner j = new StringJoiner(", ", "[", "]");

@@ -15,8 +15,9 @@ final class Timeouts {
     private static final long MAX_SECONDS = Long.MAX_VALUE / 2 / 1_000_000_000L;
 
     /**
-     * @return {@code timeout} in nanoseconds, or {@link #INFINITE} for null or a timeout too long
-     *         to represent
+     * {@return {@code timeout} in nanoseconds, or {@link #INFINITE} for null or a timeout too long
+     *         to represent}
+     *
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     static long nanos(Duration timeout) {
