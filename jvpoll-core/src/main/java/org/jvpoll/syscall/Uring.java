@@ -104,13 +104,18 @@ public final class Uring implements AutoCloseable {
 
     private static final VarHandle INT = JAVA_INT.varHandle();
 
-    private static final MethodHandle SETUP = Syscall.variadic("syscall",
+    private static final MethodHandle SETUP = Syscall.linkVariadic("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), 1);
-    private static final MethodHandle ENTER = Syscall.variadic("syscall",
+    private static final MethodHandle ENTER = Syscall.linkVariadic("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG), 1);
-    private static final MethodHandle MMAP = Syscall.handle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = Syscall.handle("munmap",
+    /**
+     * mmap's {@code void *} result is linked as a {@code long} so that {@link Syscall#link} folds
+     * errno into it: MAP_FAILED is {@code (void *) -1}, and user-space addresses on x86_64 and
+     * aarch64 are below 2^56, so a mapping is never negative.
+     */
+    private static final MethodHandle MMAP = Syscall.link("mmap",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = Syscall.link("munmap",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
     private final int ringFd;
@@ -186,16 +191,13 @@ public final class Uring implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = arena.allocate(PARAMS);
-            MemorySegment st = Syscall.state();
             long fd;
             try {
-                fd = (long) SETUP.invokeExact(st, SYS_IO_URING_SETUP, entries, params);
+                fd = (long) SETUP.invokeExact(SYS_IO_URING_SETUP, entries, params);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (fd < 0) {
-                throw Syscall.error("io_uring_setup(" + entries + ")", st);
-            }
+            Syscall.check(fd, "io_uring_setup", entries);
             try {
                 return new Uring((int) fd, params);
             } catch (VpollException | RuntimeException e) {
@@ -335,27 +337,27 @@ public final class Uring implements AutoCloseable {
         int calls = 0;
         int toSubmit = n;
         int reaped = 0;
-        MemorySegment st = Syscall.state();
         while (reaped < n) {
             long rc;
             try {
-                rc = (long) ENTER.invokeExact(st, SYS_IO_URING_ENTER, ringFd, toSubmit, n - reaped,
+                rc = (long) ENTER.invokeExact(SYS_IO_URING_ENTER, ringFd, toSubmit, n - reaped,
                         IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0L);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
             calls++;
             if (rc < 0) {
-                int errno = Syscall.errno(st);
-                if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-                    reaped += reap(sink);
+                // Not a waiting call of the convention: EINTR (a signal during the wait) and EAGAIN
+                // (the kernel short of memory for requests) are retried here, after taking the
+                // completions that did arrive.
+                reaped += reap(sink);
+                if (rc == Syscall.INTERRUPTED || rc == Syscall.WOULD_BLOCK) {
                     continue;
                 }
-                reaped += reap(sink);
                 if (toSubmit > 0) {
-                    throw new VpollException("io_uring_enter(" + toSubmit + " SQEs)", errno, null);
+                    throw Syscall.failure("io_uring_enter(" + toSubmit + " SQEs)", rc);
                 }
-                throw new VpollException("io_uring_enter(wait for " + (n - reaped) + " CQEs)", errno, null);
+                throw Syscall.failure("io_uring_enter(wait for " + (n - reaped) + " CQEs)", rc);
             }
             toSubmit -= (int) Math.min(rc, toSubmit);
             reaped += reap(sink);
@@ -394,24 +396,21 @@ public final class Uring implements AutoCloseable {
     }
 
     private static MemorySegment mmap(int fd, long size, long offset) throws VpollException {
-        MemorySegment st = Syscall.state();
-        MemorySegment p;
+        long address;
         try {
-            p = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
+            address = (long) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
                     MAP_SHARED | MAP_POPULATE, fd, offset);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (p.address() == -1L) {
-            throw Syscall.error("mmap(io_uring ring, " + size + " bytes, offset 0x" + Long.toHexString(offset) + ")", st);
-        }
-        return Syscall.wrap(p, size);
+        Syscall.check(address, "mmap(io_uring ring, " + size + " bytes, offset " + Syscall.hex(offset) + ")");
+        return Syscall.wrap(MemorySegment.ofAddress(address), size);
     }
 
     private static void munmap(MemorySegment m, long size) {
         try {
-            int rc = (int) MUNMAP.invokeExact(Syscall.state(), m, size);
-            assert rc == 0;
+            long rc = (long) MUNMAP.invokeExact(m, size);
+            assert rc == 0 : Syscall.failure("munmap(io_uring ring, " + size + " bytes)", rc).getMessage();
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
