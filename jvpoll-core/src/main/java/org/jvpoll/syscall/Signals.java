@@ -1,12 +1,18 @@
 package org.jvpoll.syscall;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 
 import org.jvpoll.VpollException;
 
@@ -24,7 +30,16 @@ import org.jvpoll.VpollException;
  * pid_t getpid(void);
  * pid_t gettid(void);
  *
- * struct signalfd_siginfo { uint32_t ssi_signo; ... };   // 128 bytes, ssi_signo at 0
+ * struct signalfd_siginfo {                              // 128 bytes: what read(2) of a signalfd gives
+ *     uint32_t ssi_signo; int32_t ssi_errno, ssi_code;   // 0, 4, 8
+ *     uint32_t ssi_pid, ssi_uid; int32_t ssi_fd;         // 12, 16, 20
+ *     uint32_t ssi_tid, ssi_band, ssi_overrun, ssi_trapno; // 24 .. 36
+ *     int32_t ssi_status, ssi_int;                       // 40, 44
+ *     uint64_t ssi_ptr, ssi_utime, ssi_stime, ssi_addr;  // 48 .. 72
+ *     uint16_t ssi_addr_lsb, __pad2; int32_t ssi_syscall; // 80, 82, 84
+ *     uint64_t ssi_call_addr; uint32_t ssi_arch;         // 88, 96
+ *     uint8_t __pad[28];                                 // 100
+ * };
  * </pre>
  * Allocating the full glibc size keeps any libc function that reads a whole {@code sigset_t}
  * within bounds; only the first 8 bytes carry signals.
@@ -43,8 +58,19 @@ public final class Signals {
     public static final int SIG_SETMASK = 2;
     public static final int SFD_CLOEXEC = Unistd.O_CLOEXEC;
     public static final int SFD_NONBLOCK = Unistd.O_NONBLOCK;
-    /** sizeof(struct signalfd_siginfo). */
-    public static final long SIGINFO_SIZE = 128;
+    public static final StructLayout SIGNALFD_SIGINFO = MemoryLayout.structLayout(
+            JAVA_INT.withName("ssi_signo"), JAVA_INT.withName("ssi_errno"), JAVA_INT.withName("ssi_code"),
+            JAVA_INT.withName("ssi_pid"), JAVA_INT.withName("ssi_uid"), JAVA_INT.withName("ssi_fd"),
+            JAVA_INT.withName("ssi_tid"), JAVA_INT.withName("ssi_band"), JAVA_INT.withName("ssi_overrun"),
+            JAVA_INT.withName("ssi_trapno"), JAVA_INT.withName("ssi_status"), JAVA_INT.withName("ssi_int"),
+            JAVA_LONG.withName("ssi_ptr"), JAVA_LONG.withName("ssi_utime"), JAVA_LONG.withName("ssi_stime"),
+            JAVA_LONG.withName("ssi_addr"), JAVA_SHORT.withName("ssi_addr_lsb"), JAVA_SHORT.withName("__pad2"),
+            JAVA_INT.withName("ssi_syscall"), JAVA_LONG.withName("ssi_call_addr"), JAVA_INT.withName("ssi_arch"),
+            MemoryLayout.sequenceLayout(28, JAVA_BYTE).withName("__pad")).withName("signalfd_siginfo");
+    /** sizeof(struct signalfd_siginfo): a signalfd reads whole structs only. */
+    public static final long SIGINFO_SIZE = SIGNALFD_SIGINFO.byteSize();
+    private static final VarHandle SSI_SIGNO = SIGNALFD_SIGINFO.varHandle(PathElement.groupElement("ssi_signo"));
+    private static final VarHandle SSI_PID = SIGNALFD_SIGINFO.varHandle(PathElement.groupElement("ssi_pid"));
 
     private static final MethodHandle PTHREAD_SIGMASK = Syscall.link("pthread_sigmask",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
@@ -54,6 +80,16 @@ public final class Signals {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle GETPID = Syscall.link("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETTID = Syscall.link("gettid", FunctionDescriptor.of(JAVA_INT));
+
+    /** @return the signal number of a struct signalfd_siginfo read from a signalfd */
+    public static int signo(MemorySegment siginfo) {
+        return (int) SSI_SIGNO.get(siginfo, 0L);
+    }
+
+    /** @return the sending process of a struct signalfd_siginfo (for tgkill: this process) */
+    public static int senderPid(MemorySegment siginfo) {
+        return (int) SSI_PID.get(siginfo, 0L);
+    }
 
     /** @return the kernel's 64-bit mask in {@code set} */
     public static long mask(MemorySegment set) {

@@ -120,31 +120,9 @@ public final class Syscall {
         return result >= 0 ? result : -(int) ERRNO.get(state, 0L);
     }
 
-    /** @return this thread's errno capture buffer */
-    static MemorySegment state() {
+    /** @return this thread's errno capture buffer, the argument {@link #raw} folds in */
+    private static MemorySegment state() {
         return STATE.get();
-    }
-
-    // The capture-segment API below predates link(); only Uring.java (owned by the io_uring
-    // work) still uses it. It goes once Uring adopts link() and check().
-
-    /** @return a handle taking this thread's capture segment ({@link #state()}) first */
-    static MethodHandle handle(String name, FunctionDescriptor descriptor) {
-        return downcall(find(name), descriptor);
-    }
-
-    /** As {@link #handle} for a variadic function. */
-    static MethodHandle variadic(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        return downcall(find(name), descriptor, Linker.Option.firstVariadicArg(firstVariadic));
-    }
-
-    /** @return the errno captured by the last call that used {@code state} */
-    static int errno(MemorySegment state) {
-        return (int) ERRNO.get(state, 0L);
-    }
-
-    static VpollException error(String call, MemorySegment state) {
-        return new VpollException(call, errno(state), null);
     }
 
     /**

@@ -38,14 +38,21 @@ import org.jvpoll.VpollException;
  * };
  * struct io_uring_sqe {                    // 64 bytes
  *     __u8 opcode; __u8 flags; __u16 ioprio; __s32 fd;   // 0, 1, 2, 4
- *     __u64 off; __u64 addr; __u32 len;                  // 8, 16, 24
+ *     union { __u64 off; struct { __u32 cmd_op, __pad1; }; };      // 8
+ *     union { __u64 addr; struct { __u32 level, optname; }; };     // 16
+ *     __u32 len;                                         // 24
  *     __u32 op_flags;   // msg_flags, rw_flags ...        // 28
  *     __u64 user_data;                                   // 32
- *     __u16 buf_index; __u16 personality; __s32 splice_fd_in; // 40, 42, 44
- *     __u64 addr3; __u64 pad;                            // 48, 56
+ *     __u16 buf_index; __u16 personality;                // 40, 42
+ *     union { __s32 splice_fd_in; __u32 optlen; };       // 44
+ *     union { struct { __u64 addr3, __pad2[1]; }; __u64 optval; }; // 48
  * };
  * struct io_uring_cqe { __u64 user_data; __s32 res; __u32 flags; };  // 16 bytes
  * </pre>
+ *
+ * <p>The layouts below name C's anonymous unions and structs ({@code off_u}, {@code cmd}, ...),
+ * since a Java layout path needs a name at every level; the leaf names are the kernel's
+ * (with {@code op_flags} for the union of rw_flags, msg_flags, ...).
  *
  * <p>Memory ordering, as liburing does it: SQEs and the SQ array are written with plain stores,
  * then the SQ tail is published with a release store; the CQ tail is read with an acquire load
@@ -80,37 +87,93 @@ public final class Uring implements AutoCloseable {
     public static final StructLayout SQRING_OFFSETS = MemoryLayout.structLayout(
             JAVA_INT.withName("head"), JAVA_INT.withName("tail"), JAVA_INT.withName("ring_mask"),
             JAVA_INT.withName("ring_entries"), JAVA_INT.withName("flags"), JAVA_INT.withName("dropped"),
-            JAVA_INT.withName("array"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"));
+            JAVA_INT.withName("array"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"))
+            .withName("io_sqring_offsets");
     public static final StructLayout CQRING_OFFSETS = MemoryLayout.structLayout(
             JAVA_INT.withName("head"), JAVA_INT.withName("tail"), JAVA_INT.withName("ring_mask"),
             JAVA_INT.withName("ring_entries"), JAVA_INT.withName("overflow"), JAVA_INT.withName("cqes"),
-            JAVA_INT.withName("flags"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"));
+            JAVA_INT.withName("flags"), JAVA_INT.withName("resv1"), JAVA_LONG.withName("user_addr"))
+            .withName("io_cqring_offsets");
     public static final StructLayout PARAMS = MemoryLayout.structLayout(
             JAVA_INT.withName("sq_entries"), JAVA_INT.withName("cq_entries"), JAVA_INT.withName("flags"),
             JAVA_INT.withName("sq_thread_cpu"), JAVA_INT.withName("sq_thread_idle"), JAVA_INT.withName("features"),
             JAVA_INT.withName("wq_fd"), MemoryLayout.sequenceLayout(3, JAVA_INT).withName("resv"),
-            SQRING_OFFSETS.withName("sq_off"), CQRING_OFFSETS.withName("cq_off"));
+            SQRING_OFFSETS.withName("sq_off"), CQRING_OFFSETS.withName("cq_off")).withName("io_uring_params");
     public static final StructLayout SQE = MemoryLayout.structLayout(
             JAVA_BYTE.withName("opcode"), JAVA_BYTE.withName("flags"), JAVA_SHORT.withName("ioprio"),
-            JAVA_INT.withName("fd"), JAVA_LONG.withName("off"), JAVA_LONG.withName("addr"),
+            JAVA_INT.withName("fd"),
+            MemoryLayout.unionLayout(
+                    JAVA_LONG.withName("off"),
+                    MemoryLayout.structLayout(JAVA_INT.withName("cmd_op"), JAVA_INT.withName("__pad1")).withName("cmd"))
+                    .withName("off_u"),
+            MemoryLayout.unionLayout(
+                    JAVA_LONG.withName("addr"),
+                    MemoryLayout.structLayout(JAVA_INT.withName("level"), JAVA_INT.withName("optname"))
+                            .withName("sockopt"))
+                    .withName("addr_u"),
             JAVA_INT.withName("len"), JAVA_INT.withName("op_flags"), JAVA_LONG.withName("user_data"),
-            JAVA_SHORT.withName("buf_index"), JAVA_SHORT.withName("personality"), JAVA_INT.withName("splice_fd_in"),
-            JAVA_LONG.withName("addr3"), JAVA_LONG.withName("pad"));
+            JAVA_SHORT.withName("buf_index"), JAVA_SHORT.withName("personality"),
+            MemoryLayout.unionLayout(JAVA_INT.withName("splice_fd_in"), JAVA_INT.withName("optlen")).withName("fd_in_u"),
+            MemoryLayout.unionLayout(
+                    MemoryLayout.structLayout(JAVA_LONG.withName("addr3"), JAVA_LONG.withName("__pad2")).withName("addr3_s"),
+                    JAVA_LONG.withName("optval"))
+                    .withName("addr3_u"))
+            .withName("io_uring_sqe");
     public static final StructLayout CQE = MemoryLayout.structLayout(
-            JAVA_LONG.withName("user_data"), JAVA_INT.withName("res"), JAVA_INT.withName("flags"));
+            JAVA_LONG.withName("user_data"), JAVA_INT.withName("res"), JAVA_INT.withName("flags"))
+            .withName("io_uring_cqe");
 
-    private static final long P_SQ_ENTRIES = 0, P_CQ_ENTRIES = 4, P_FEATURES = 20, P_SQ_OFF = 40, P_CQ_OFF = 80;
-    private static final long OFF_HEAD = 0, OFF_TAIL = 4, OFF_MASK = 8, OFF_ARRAY_OR_CQES = 24;
+    // Accessors: (segment, offset of the struct in it) -> field.
+    private static final VarHandle P_SQ_ENTRIES = field(PARAMS, "sq_entries");
+    private static final VarHandle P_CQ_ENTRIES = field(PARAMS, "cq_entries");
+    private static final VarHandle P_FEATURES = field(PARAMS, "features");
+    private static final VarHandle SQ_OFF_HEAD = field(PARAMS, "sq_off", "head");
+    private static final VarHandle SQ_OFF_TAIL = field(PARAMS, "sq_off", "tail");
+    private static final VarHandle SQ_OFF_RING_MASK = field(PARAMS, "sq_off", "ring_mask");
+    private static final VarHandle SQ_OFF_ARRAY = field(PARAMS, "sq_off", "array");
+    private static final VarHandle CQ_OFF_HEAD = field(PARAMS, "cq_off", "head");
+    private static final VarHandle CQ_OFF_TAIL = field(PARAMS, "cq_off", "tail");
+    private static final VarHandle CQ_OFF_RING_MASK = field(PARAMS, "cq_off", "ring_mask");
+    private static final VarHandle CQ_OFF_CQES = field(PARAMS, "cq_off", "cqes");
+    private static final VarHandle SQE_OPCODE = field(SQE, "opcode");
+    private static final VarHandle SQE_FLAGS = field(SQE, "flags");
+    private static final VarHandle SQE_FD = field(SQE, "fd");
+    private static final VarHandle SQE_OFF = field(SQE, "off_u", "off");
+    private static final VarHandle SQE_CMD_OP = field(SQE, "off_u", "cmd", "cmd_op");
+    private static final VarHandle SQE_ADDR = field(SQE, "addr_u", "addr");
+    private static final VarHandle SQE_LEVEL = field(SQE, "addr_u", "sockopt", "level");
+    private static final VarHandle SQE_OPTNAME = field(SQE, "addr_u", "sockopt", "optname");
+    private static final VarHandle SQE_LEN = field(SQE, "len");
+    private static final VarHandle SQE_OP_FLAGS = field(SQE, "op_flags");
+    private static final VarHandle SQE_USER_DATA = field(SQE, "user_data");
+    private static final VarHandle SQE_OPTLEN = field(SQE, "fd_in_u", "optlen");
+    private static final VarHandle SQE_OPTVAL = field(SQE, "addr3_u", "optval");
+    private static final VarHandle CQE_USER_DATA = field(CQE, "user_data");
+    private static final VarHandle CQE_RES = field(CQE, "res");
 
+    /** The ring's u32 words (head, tail, mask, SQ array entries) at byte offsets the kernel gives. */
     private static final VarHandle INT = JAVA_INT.varHandle();
 
-    private static final MethodHandle SETUP = Syscall.variadic("syscall",
+    private static VarHandle field(MemoryLayout layout, String... path) {
+        MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];
+        for (int i = 0; i < path.length; i++) {
+            elements[i] = MemoryLayout.PathElement.groupElement(path[i]);
+        }
+        return layout.varHandle(elements);
+    }
+
+    private static final MethodHandle SETUP = Syscall.linkVariadic("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), 1);
-    private static final MethodHandle ENTER = Syscall.variadic("syscall",
+    private static final MethodHandle ENTER = Syscall.linkVariadic("syscall",
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG), 1);
-    private static final MethodHandle MMAP = Syscall.handle("mmap",
-            FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle MUNMAP = Syscall.handle("munmap",
+    /**
+     * mmap's {@code void *} result is linked as a {@code long} so that {@link Syscall#link} folds
+     * errno into it: MAP_FAILED is {@code (void *) -1}, and user-space addresses on x86_64 and
+     * aarch64 are below 2^56, so a mapping is never negative.
+     */
+    private static final MethodHandle MMAP = Syscall.link("mmap",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MUNMAP = Syscall.link("munmap",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
 
     private final int ringFd;
@@ -122,6 +185,7 @@ public final class Uring implements AutoCloseable {
     private final long cqRingSize;
     private final boolean singleMmap;
     private final long sqHead, sqTail, sqArray, cqHead, cqTail, cqes;
+    private final int sqMask;
     private final int cqMask;
     /** SQEs filled since the last submit. */
     private int pending;
@@ -129,19 +193,19 @@ public final class Uring implements AutoCloseable {
 
     private Uring(int ringFd, MemorySegment params) throws VpollException {
         this.ringFd = ringFd;
-        this.entries = params.get(JAVA_INT, P_SQ_ENTRIES);
-        int cqEntries = params.get(JAVA_INT, P_CQ_ENTRIES);
-        singleMmap = (params.get(JAVA_INT, P_FEATURES) & IORING_FEAT_SINGLE_MMAP) != 0;
-        sqHead = params.get(JAVA_INT, P_SQ_OFF + OFF_HEAD);
-        sqTail = params.get(JAVA_INT, P_SQ_OFF + OFF_TAIL);
-        int sqMaskOff = params.get(JAVA_INT, P_SQ_OFF + OFF_MASK);
-        sqArray = params.get(JAVA_INT, P_SQ_OFF + OFF_ARRAY_OR_CQES);
-        cqHead = params.get(JAVA_INT, P_CQ_OFF + OFF_HEAD);
-        cqTail = params.get(JAVA_INT, P_CQ_OFF + OFF_TAIL);
-        int cqMaskOff = params.get(JAVA_INT, P_CQ_OFF + OFF_MASK);
-        cqes = params.get(JAVA_INT, P_CQ_OFF + 20); // cq_off.cqes
-        long sqSize = sqArray + (long) entries * 4;
-        long cqSize = cqes + (long) cqEntries * CQE.byteSize();
+        this.entries = (int) P_SQ_ENTRIES.get(params, 0L);
+        int cqEntries = (int) P_CQ_ENTRIES.get(params, 0L);
+        singleMmap = ((int) P_FEATURES.get(params, 0L) & IORING_FEAT_SINGLE_MMAP) != 0;
+        sqHead = (int) SQ_OFF_HEAD.get(params, 0L);
+        sqTail = (int) SQ_OFF_TAIL.get(params, 0L);
+        int sqMaskOff = (int) SQ_OFF_RING_MASK.get(params, 0L);
+        sqArray = (int) SQ_OFF_ARRAY.get(params, 0L);
+        cqHead = (int) CQ_OFF_HEAD.get(params, 0L);
+        cqTail = (int) CQ_OFF_TAIL.get(params, 0L);
+        int cqMaskOff = (int) CQ_OFF_RING_MASK.get(params, 0L);
+        cqes = (int) CQ_OFF_CQES.get(params, 0L);
+        long sqSize = sqArray + entries * JAVA_INT.byteSize();
+        long cqSize = cqes + cqEntries * CQE.byteSize();
         if (singleMmap) {
             sqSize = cqSize = Math.max(sqSize, cqSize);
         }
@@ -153,7 +217,7 @@ public final class Uring implements AutoCloseable {
         try {
             sq = mmap(ringFd, sqSize, IORING_OFF_SQ_RING);
             cq = singleMmap ? sq : mmap(ringFd, cqSize, IORING_OFF_CQ_RING);
-            s = mmap(ringFd, (long) entries * SQE.byteSize(), IORING_OFF_SQES);
+            s = mmap(ringFd, entries * SQE.byteSize(), IORING_OFF_SQES);
         } catch (VpollException e) {
             if (cq != null && cq != sq) {
                 munmap(cq, cqSize);
@@ -166,13 +230,9 @@ public final class Uring implements AutoCloseable {
         sqRing = sq;
         cqRing = cq;
         sqes = s;
-        this.sqMaskValue = sqRing.get(JAVA_INT, sqMaskOff);
-        this.cqMaskValue = cqRing.get(JAVA_INT, cqMaskOff);
-        this.cqMask = cqMaskValue;
+        this.sqMask = (int) INT.get(sqRing, (long) sqMaskOff);
+        this.cqMask = (int) INT.get(cqRing, (long) cqMaskOff);
     }
-
-    private final int sqMaskValue;
-    private final int cqMaskValue;
 
     /**
      * Sets up a ring of at least {@code entries} SQEs (a power of two, at most 4096).
@@ -186,16 +246,13 @@ public final class Uring implements AutoCloseable {
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment params = arena.allocate(PARAMS);
-            MemorySegment st = Syscall.state();
             long fd;
             try {
-                fd = (long) SETUP.invokeExact(st, SYS_IO_URING_SETUP, entries, params);
+                fd = (long) SETUP.invokeExact(SYS_IO_URING_SETUP, entries, params);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
-            if (fd < 0) {
-                throw Syscall.error("io_uring_setup(" + entries + ")", st);
-            }
+            Syscall.check(fd, "io_uring_setup", entries);
             try {
                 return new Uring((int) fd, params);
             } catch (VpollException | RuntimeException e) {
@@ -262,28 +319,22 @@ public final class Uring implements AutoCloseable {
         if (pending >= entries) {
             throw new IllegalStateException("io_uring submission queue full (" + entries + " entries)");
         }
-        int tail = (int) INT.getAcquire(sqRing, sqTail) + pending;
-        int index = tail & sqMaskValue;
-        long at = (long) index * SQE.byteSize();
-        MemorySegment sqe = sqes.asSlice(at, SQE.byteSize());
-        sqe.fill((byte) 0);
-        sqe.set(JAVA_BYTE, 0, opcode);
-        sqe.set(JAVA_BYTE, 1, flags);
-        sqe.set(JAVA_INT, 4, fd);
-        sqe.set(JAVA_LONG, 8, offset);
-        sqe.set(JAVA_LONG, 16, buf.address());
-        sqe.set(JAVA_INT, 24, len);
-        sqe.set(JAVA_INT, 28, opFlags);
-        sqe.set(JAVA_LONG, 32, userData);
-        sqRing.set(JAVA_INT, sqArray + (long) index * 4, index);
+        long at = nextSqe();
+        SQE_OPCODE.set(sqes, at, opcode);
+        SQE_FLAGS.set(sqes, at, flags);
+        SQE_FD.set(sqes, at, fd);
+        SQE_OFF.set(sqes, at, offset);
+        SQE_ADDR.set(sqes, at, buf.address());
+        SQE_LEN.set(sqes, at, len);
+        SQE_OP_FLAGS.set(sqes, at, opFlags);
+        SQE_USER_DATA.set(sqes, at, userData);
         pending++;
     }
 
     /**
      * Fills the next SQE with {@code setsockopt(fd, level, optname, optval, optlen)} as an
      * IORING_OP_URING_CMD (SOCKET_URING_OP_SETSOCKOPT, kernel >= 6.7; older kernels complete it
-     * with EOPNOTSUPP or EINVAL). The SQE's fields: cmd_op at 8, level and optname at 16 and 20,
-     * optlen at 44, optval at 48.
+     * with EOPNOTSUPP or EINVAL): the SQE's cmd_op, level, optname, optlen and optval.
      *
      * @throws IllegalStateException if the ring is full (check {@link #free()})
      */
@@ -292,21 +343,32 @@ public final class Uring implements AutoCloseable {
         if (pending >= entries) {
             throw new IllegalStateException("io_uring submission queue full (" + entries + " entries)");
         }
-        int tail = (int) INT.getAcquire(sqRing, sqTail) + pending;
-        int index = tail & sqMaskValue;
-        MemorySegment sqe = sqes.asSlice((long) index * SQE.byteSize(), SQE.byteSize());
-        sqe.fill((byte) 0);
-        sqe.set(JAVA_BYTE, 0, IORING_OP_URING_CMD);
-        sqe.set(JAVA_BYTE, 1, flags);
-        sqe.set(JAVA_INT, 4, fd);
-        sqe.set(JAVA_INT, 8, SOCKET_URING_OP_SETSOCKOPT);
-        sqe.set(JAVA_INT, 16, level);
-        sqe.set(JAVA_INT, 20, optname);
-        sqe.set(JAVA_LONG, 32, userData);
-        sqe.set(JAVA_INT, 44, optlen);
-        sqe.set(JAVA_LONG, 48, optval.address());
-        sqRing.set(JAVA_INT, sqArray + (long) index * 4, index);
+        long at = nextSqe();
+        SQE_OPCODE.set(sqes, at, IORING_OP_URING_CMD);
+        SQE_FLAGS.set(sqes, at, flags);
+        SQE_FD.set(sqes, at, fd);
+        SQE_CMD_OP.set(sqes, at, SOCKET_URING_OP_SETSOCKOPT);
+        SQE_LEVEL.set(sqes, at, level);
+        SQE_OPTNAME.set(sqes, at, optname);
+        SQE_USER_DATA.set(sqes, at, userData);
+        SQE_OPTLEN.set(sqes, at, optlen);
+        SQE_OPTVAL.set(sqes, at, optval.address());
         pending++;
+    }
+
+    /**
+     * Zeroes the next free SQE and points the SQ array's slot at it; the caller fills it and
+     * counts it in {@link #pending}.
+     *
+     * @return the SQE's byte offset in {@link #sqes}
+     */
+    private long nextSqe() {
+        int tail = (int) INT.getAcquire(sqRing, sqTail) + pending;
+        int index = tail & sqMask;
+        long at = index * SQE.byteSize();
+        sqes.asSlice(at, SQE.byteSize()).fill((byte) 0);
+        INT.set(sqRing, sqArray + index * JAVA_INT.byteSize(), index);
+        return at;
     }
 
     /** Receives one completion. */
@@ -335,27 +397,27 @@ public final class Uring implements AutoCloseable {
         int calls = 0;
         int toSubmit = n;
         int reaped = 0;
-        MemorySegment st = Syscall.state();
         while (reaped < n) {
             long rc;
             try {
-                rc = (long) ENTER.invokeExact(st, SYS_IO_URING_ENTER, ringFd, toSubmit, n - reaped,
+                rc = (long) ENTER.invokeExact(SYS_IO_URING_ENTER, ringFd, toSubmit, n - reaped,
                         IORING_ENTER_GETEVENTS, MemorySegment.NULL, 0L);
             } catch (Throwable t) {
                 throw Syscall.unexpected(t);
             }
             calls++;
             if (rc < 0) {
-                int errno = Syscall.errno(st);
-                if (errno == Errno.EINTR || errno == Errno.EAGAIN) {
-                    reaped += reap(sink);
+                // Not a waiting call of the convention: EINTR (a signal during the wait) and EAGAIN
+                // (the kernel short of memory for requests) are retried here, after taking the
+                // completions that did arrive.
+                reaped += reap(sink);
+                if (rc == Syscall.INTERRUPTED || rc == Syscall.WOULD_BLOCK) {
                     continue;
                 }
-                reaped += reap(sink);
                 if (toSubmit > 0) {
-                    throw new VpollException("io_uring_enter(" + toSubmit + " SQEs)", errno, null);
+                    throw Syscall.failure("io_uring_enter(" + toSubmit + " SQEs)", rc);
                 }
-                throw new VpollException("io_uring_enter(wait for " + (n - reaped) + " CQEs)", errno, null);
+                throw Syscall.failure("io_uring_enter(wait for " + (n - reaped) + " CQEs)", rc);
             }
             toSubmit -= (int) Math.min(rc, toSubmit);
             reaped += reap(sink);
@@ -368,9 +430,9 @@ public final class Uring implements AutoCloseable {
         int tail = (int) INT.getAcquire(cqRing, cqTail);
         int count = 0;
         while (head != tail) {
-            long at = cqes + (long) (head & cqMask) * CQE.byteSize();
-            long userData = cqRing.get(JAVA_LONG, at);
-            int res = cqRing.get(JAVA_INT, at + 8);
+            long at = cqes + (head & cqMask) * CQE.byteSize();
+            long userData = (long) CQE_USER_DATA.get(cqRing, at);
+            int res = (int) CQE_RES.get(cqRing, at);
             head++;
             count++;
             sink.complete(userData, res);
@@ -385,7 +447,7 @@ public final class Uring implements AutoCloseable {
             return;
         }
         closed = true;
-        munmap(sqes, (long) entries * SQE.byteSize());
+        munmap(sqes, entries * SQE.byteSize());
         if (cqRing != sqRing) {
             munmap(cqRing, cqRingSize);
         }
@@ -394,24 +456,21 @@ public final class Uring implements AutoCloseable {
     }
 
     private static MemorySegment mmap(int fd, long size, long offset) throws VpollException {
-        MemorySegment st = Syscall.state();
-        MemorySegment p;
+        long address;
         try {
-            p = (MemorySegment) MMAP.invokeExact(st, MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
+            address = (long) MMAP.invokeExact(MemorySegment.NULL, size, PROT_READ | PROT_WRITE,
                     MAP_SHARED | MAP_POPULATE, fd, offset);
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }
-        if (p.address() == -1L) {
-            throw Syscall.error("mmap(io_uring ring, " + size + " bytes, offset 0x" + Long.toHexString(offset) + ")", st);
-        }
-        return Syscall.wrap(p, size);
+        Syscall.check(address, "mmap(io_uring ring, " + size + " bytes, offset " + Syscall.hex(offset) + ")");
+        return Syscall.wrap(MemorySegment.ofAddress(address), size);
     }
 
     private static void munmap(MemorySegment m, long size) {
         try {
-            int rc = (int) MUNMAP.invokeExact(Syscall.state(), m, size);
-            assert rc == 0;
+            long rc = (long) MUNMAP.invokeExact(m, size);
+            assert rc == 0 : Syscall.failure("munmap(io_uring ring, " + size + " bytes)", rc).getMessage();
         } catch (Throwable t) {
             throw Syscall.unexpected(t);
         }

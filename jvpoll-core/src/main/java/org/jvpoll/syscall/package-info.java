@@ -23,8 +23,9 @@
  * Each C struct the layer passes has one {@link java.lang.foreign.StructLayout} with named fields
  * and accessors built from it ({@code Poll.POLLFD}, {@code Epoll.EPOLL_EVENT},
  * {@code Sockets.SOCKADDR_IN}, {@code IOVEC}, {@code MSGHDR}, {@code UnixSockets.CMSGHDR},
- * {@code Stat.STATX}); {@code StructLayoutTest} compares them with the C compiler's
- * {@code sizeof}/{@code offsetof}.
+ * {@code Stat.STATX}, {@code Timespec.TIMESPEC}, {@code TIMEVAL}, {@code Signals.SIGNALFD_SIGINFO},
+ * {@code Uring.PARAMS}, {@code SQE}, {@code CQE}); no facade reads or writes a struct at a literal
+ * offset. {@code StructLayoutTest} compares them with the C compiler's {@code sizeof}/{@code offsetof}.
  *
  * <h2>Layering</h2>
  * This package imports only {@code java.*} and the leaf types of {@code org.jvpoll} (Errno and the

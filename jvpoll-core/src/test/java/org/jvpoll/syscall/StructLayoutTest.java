@@ -41,14 +41,18 @@ class StructLayoutTest {
         StringBuilder c = new StringBuilder("""
                 #define _GNU_SOURCE
                 #include <errno.h>
+                #include <linux/io_uring.h>
                 #include <netinet/in.h>
                 #include <poll.h>
                 #include <stddef.h>
                 #include <stdio.h>
                 #include <sys/epoll.h>
+                #include <sys/signalfd.h>
                 #include <sys/socket.h>
                 #include <sys/stat.h>
+                #include <sys/time.h>
                 #include <sys/uio.h>
+                #include <time.h>
                 #define P(name, value) printf("%s %ld\\n", name, (long) (value))
                 int main(void) {
                     P("sizeof pollfd", sizeof(struct pollfd));
@@ -84,6 +88,50 @@ class StructLayoutTest {
                     P("statx.stx_ino", offsetof(struct statx, stx_ino));
                     P("statx.stx_dev_major", offsetof(struct statx, stx_dev_major));
                     P("statx.stx_dev_minor", offsetof(struct statx, stx_dev_minor));
+                    P("sizeof timespec", sizeof(struct timespec));
+                    P("timespec.tv_sec", offsetof(struct timespec, tv_sec));
+                    P("timespec.tv_nsec", offsetof(struct timespec, tv_nsec));
+                    P("sizeof timeval", sizeof(struct timeval));
+                    P("timeval.tv_sec", offsetof(struct timeval, tv_sec));
+                    P("timeval.tv_usec", offsetof(struct timeval, tv_usec));
+                    P("sizeof signalfd_siginfo", sizeof(struct signalfd_siginfo));
+                    #define SSI(f) P("signalfd_siginfo." #f, offsetof(struct signalfd_siginfo, f))
+                    SSI(ssi_signo); SSI(ssi_errno); SSI(ssi_code); SSI(ssi_pid); SSI(ssi_uid); SSI(ssi_fd);
+                    SSI(ssi_tid); SSI(ssi_band); SSI(ssi_overrun); SSI(ssi_trapno); SSI(ssi_status);
+                    SSI(ssi_int); SSI(ssi_ptr); SSI(ssi_utime); SSI(ssi_stime); SSI(ssi_addr);
+                    SSI(ssi_addr_lsb); SSI(ssi_syscall); SSI(ssi_call_addr); SSI(ssi_arch); SSI(__pad);
+                    P("sizeof io_uring_params", sizeof(struct io_uring_params));
+                    #define PRM(j, c) P("io_uring_params." j, offsetof(struct io_uring_params, c))
+                    PRM("sq_entries", sq_entries); PRM("cq_entries", cq_entries); PRM("features", features);
+                    PRM("sq_off", sq_off); PRM("cq_off", cq_off);
+                    PRM("sq_off.head", sq_off.head); PRM("sq_off.tail", sq_off.tail);
+                    PRM("sq_off.ring_mask", sq_off.ring_mask); PRM("sq_off.array", sq_off.array);
+                    PRM("cq_off.head", cq_off.head); PRM("cq_off.tail", cq_off.tail);
+                    PRM("cq_off.ring_mask", cq_off.ring_mask); PRM("cq_off.cqes", cq_off.cqes);
+                    /* user_addr (Linux 6.5, with IORING_SETUP_NO_MMAP) was resv2 before */
+                    #ifdef IORING_SETUP_NO_MMAP
+                    PRM("sq_off.user_addr", sq_off.user_addr); PRM("cq_off.user_addr", cq_off.user_addr);
+                    #else
+                    PRM("sq_off.user_addr", sq_off.resv2); PRM("cq_off.user_addr", cq_off.resv2);
+                    #endif
+                    P("sizeof io_sqring_offsets", sizeof(struct io_sqring_offsets));
+                    P("sizeof io_cqring_offsets", sizeof(struct io_cqring_offsets));
+                    P("sizeof io_uring_sqe", sizeof(struct io_uring_sqe));
+                    #define SQE(j, c) P("io_uring_sqe." j, offsetof(struct io_uring_sqe, c))
+                    SQE("opcode", opcode); SQE("flags", flags); SQE("fd", fd);
+                    SQE("off_u.off", off); SQE("off_u.cmd.cmd_op", cmd_op);
+                    SQE("addr_u.addr", addr); SQE("len", len); SQE("op_flags", rw_flags);
+                    SQE("user_data", user_data); SQE("buf_index", buf_index); SQE("personality", personality);
+                    SQE("fd_in_u.splice_fd_in", splice_fd_in); SQE("addr3_u.addr3_s.addr3", addr3);
+                    /* level, optname, optlen, optval (Linux 6.7) share the unions of addr, splice_fd_in
+                       and addr3; headers before 6.7 lack their names, so the union's first member stands in */
+                    SQE("addr_u.sockopt.level", addr);
+                    P("io_uring_sqe.addr_u.sockopt.optname", offsetof(struct io_uring_sqe, addr) + sizeof(__u32));
+                    SQE("fd_in_u.optlen", splice_fd_in); SQE("addr3_u.optval", addr3);
+                    P("sizeof io_uring_cqe", sizeof(struct io_uring_cqe));
+                    P("io_uring_cqe.user_data", offsetof(struct io_uring_cqe, user_data));
+                    P("io_uring_cqe.res", offsetof(struct io_uring_cqe, res));
+                    P("io_uring_cqe.flags", offsetof(struct io_uring_cqe, flags));
                 """);
         for (String name : errnoNames()) {
             c.append("    P(\"errno ").append(name).append("\", ").append(name).append(");\n");
@@ -118,11 +166,18 @@ class StructLayoutTest {
         return names;
     }
 
+    /** {@code fields} are layout paths; a dotted one ("sq_off.head") goes through nested groups. */
     private static void assertStruct(String c, StructLayout layout, String... fields) {
         assertEquals(C.get("sizeof " + c), layout.byteSize(), "sizeof(struct " + c + ")");
         for (String field : fields) {
-            assertEquals(C.get(c + "." + field), layout.byteOffset(PathElement.groupElement(field)),
-                    "offsetof(struct " + c + ", " + field + ")");
+            String[] names = field.split("\\.");
+            PathElement[] path = new PathElement[names.length];
+            for (int i = 0; i < names.length; i++) {
+                path[i] = PathElement.groupElement(names[i]);
+            }
+            Long offset = C.get(c + "." + field);
+            assertTrue(offset != null, "the C program prints no offset for " + c + "." + field);
+            assertEquals(offset, layout.byteOffset(path), "offsetof(struct " + c + ", " + field + ")");
         }
     }
 
@@ -156,6 +211,36 @@ class StructLayoutTest {
     @Test
     void statxFieldsAreTheKernels() {
         assertStruct("statx", Stat.STATX, "stx_mask", "stx_ino", "stx_dev_major", "stx_dev_minor");
+    }
+
+    @Test
+    void timeStructsAreTheCLibrarys() {
+        assertStruct("timespec", Timespec.TIMESPEC, "tv_sec", "tv_nsec");
+        assertStruct("timeval", Timespec.TIMEVAL, "tv_sec", "tv_usec");
+        assertEquals(C.get("sizeof timespec"), Timespec.SIZE);
+    }
+
+    @Test
+    void signalfdSiginfoIsTheCLibrarys() {
+        assertStruct("signalfd_siginfo", Signals.SIGNALFD_SIGINFO, "ssi_signo", "ssi_errno", "ssi_code", "ssi_pid",
+                "ssi_uid", "ssi_fd", "ssi_tid", "ssi_band", "ssi_overrun", "ssi_trapno", "ssi_status", "ssi_int",
+                "ssi_ptr", "ssi_utime", "ssi_stime", "ssi_addr", "ssi_addr_lsb", "ssi_syscall", "ssi_call_addr",
+                "ssi_arch", "__pad");
+        assertEquals(C.get("sizeof signalfd_siginfo"), Signals.SIGINFO_SIZE);
+    }
+
+    @Test
+    void ioUringStructsAreTheKernels() {
+        assertStruct("io_uring_params", Uring.PARAMS, "sq_entries", "cq_entries", "features", "sq_off", "cq_off",
+                "sq_off.head", "sq_off.tail", "sq_off.ring_mask", "sq_off.array", "sq_off.user_addr",
+                "cq_off.head", "cq_off.tail", "cq_off.ring_mask", "cq_off.cqes", "cq_off.user_addr");
+        assertEquals(C.get("sizeof io_sqring_offsets"), Uring.SQRING_OFFSETS.byteSize());
+        assertEquals(C.get("sizeof io_cqring_offsets"), Uring.CQRING_OFFSETS.byteSize());
+        assertStruct("io_uring_sqe", Uring.SQE, "opcode", "flags", "fd", "off_u.off", "off_u.cmd.cmd_op",
+                "addr_u.addr", "addr_u.sockopt.level", "addr_u.sockopt.optname", "len", "op_flags", "user_data",
+                "buf_index", "personality", "fd_in_u.splice_fd_in", "fd_in_u.optlen", "addr3_u.addr3_s.addr3",
+                "addr3_u.optval");
+        assertStruct("io_uring_cqe", Uring.CQE, "user_data", "res", "flags");
     }
 
     @Test

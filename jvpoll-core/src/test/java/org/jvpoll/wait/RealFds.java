@@ -118,7 +118,7 @@ final class RealFds implements AutoCloseable {
     /** @return the signal number of the next siginfo on a signalfd, or -1 if none */
     int readSignal(int signalfd) throws VpollException {
         long n = Unistd.read(signalfd, buf, Signals.SIGINFO_SIZE, "read(signalfd " + signalfd + ")");
-        return n == Signals.SIGINFO_SIZE ? buf.get(JAVA_INT, 0) : -1;
+        return n == Signals.SIGINFO_SIZE ? Signals.signo(buf) : -1;
     }
 
     /** Closes {@code fd} now (it is not closed again). */
