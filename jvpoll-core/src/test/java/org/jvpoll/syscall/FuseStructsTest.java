@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.jvpoll.testing.Skip;
 
 /**
  * Every FUSE struct layout in {@link Fuse} against the kernel's header: a C program compiled with
@@ -100,7 +100,7 @@ class FuseStructsTest {
 
     Map<String, String> compileAndRun(String program) throws IOException, InterruptedException {
         String include = System.getProperty("jvpoll.test.fuseInclude", "/usr/include");
-        Assumptions.assumeTrue(Files.exists(Path.of(include, "linux", "fuse.h")),
+        Skip.unless(Files.exists(Path.of(include, "linux", "fuse.h")),
                 "no " + include + "/linux/fuse.h (linux-libc-dev)");
         Path source = dir.resolve("fuse_structs.c");
         Path binary = dir.resolve("fuse_structs");
@@ -111,9 +111,7 @@ class FuseStructsTest {
                     binary.toString(), source.toString())
                     .redirectErrorStream(true).start();
         } catch (IOException e) {
-            System.out.println("SKIP gcc is not installed (run bin/install-test-deps)");
-            Assumptions.assumeTrue(false, "gcc is not installed");
-            throw e;
+            throw Skip.because("gcc is not installed (run bin/install-test-deps)");
         }
         String gccOutput = new String(gcc.getInputStream().readAllBytes());
         assertTrue(gcc.waitFor(60, TimeUnit.SECONDS), "gcc finished");

@@ -1,10 +1,10 @@
 package org.jvpoll.net;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import org.jvpoll.Backend;
+import org.jvpoll.testing.Skip;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,9 +21,8 @@ class NetStackTest {
             why = NetNamespace.backendReason(backend);
         }
         if (why != null) {
-            System.out.println("SKIP jvpoll-net namespace scenarios on " + backend + ": " + why);
+            throw Skip.because("jvpoll-net namespace scenarios on " + backend + ": " + why);
         }
-        Assumptions.assumeTrue(why == null, why);
     }
 
     @ParameterizedTest(name = "{0} on {1}")
@@ -37,12 +36,13 @@ class NetStackTest {
     })
     void scenario(String scenario, Backend backend) throws Exception {
         assume(backend);
-        if (scenario.equals("curl") && !NetNamespace.onPath("curl")) {
-            System.out.println("SKIP curl scenario: curl(1) is missing (apt-get install curl)");
-            Assumptions.abort("curl(1) is missing");
-        }
+        Skip.unless(!scenario.equals("curl") || NetNamespace.onPath("curl"),
+                "curl scenario: curl(1) is missing (apt-get install curl)");
         String out = NetNamespace.run(scenario, backend);
-        Assumptions.assumeFalse(out.contains("SKIP " + scenario), () -> "skipped by the scenario: " + out);
+        String skipped = out.lines().filter(l -> l.startsWith("SKIP " + scenario)).findFirst().orElse(null);
+        if (skipped != null) {
+            throw Skip.because(skipped.substring("SKIP ".length()) + " (in the child on " + backend + ")");
+        }
         assertTrue(out.contains("PASS " + scenario), out);
     }
 }

@@ -10,7 +10,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,6 +17,7 @@ import org.jvpoll.net.lwip.IpAddr;
 import org.jvpoll.net.lwip.Lwip;
 import org.jvpoll.net.lwip.Netconn;
 import org.jvpoll.net.lwip.TapNetif;
+import org.jvpoll.testing.Skip;
 
 /**
  * The struct offsets and constants the FFM facades rely on, checked against the installed lwIP
@@ -59,9 +59,9 @@ class StructLayoutTest {
 
     @Test
     void matchesTheInstalledHeaders(@TempDir Path dir) throws Exception {
-        Assumptions.assumeTrue(Files.exists(Path.of("/usr/include/lwip/lwip/api.h")),
-                () -> skip("liblwip-dev headers are missing (apt-get install liblwip-dev)"));
-        Assumptions.assumeTrue(NetNamespace.onPath("gcc"), () -> skip("gcc is missing"));
+        Skip.unless(Files.exists(Path.of("/usr/include/lwip/lwip/api.h")),
+                "StructLayoutTest: liblwip-dev headers are missing (apt-get install liblwip-dev)");
+        Skip.unless(NetNamespace.onPath("gcc"), "StructLayoutTest: gcc is missing");
         Path c = dir.resolve("probe.c");
         Files.writeString(c, PROBE);
         Path exe = dir.resolve("probe");
@@ -107,11 +107,6 @@ class StructLayoutTest {
         assertEquals(Integer.toString(Lwip.ERR_RST), v.get("const.ERR_RST"));
         assertEquals(Integer.toString(Lwip.ERR_CLSD), v.get("const.ERR_CLSD"));
         assertEquals(Integer.toString(Lwip.ERR_WOULDBLOCK), v.get("const.ERR_WOULDBLOCK"));
-    }
-
-    private static String skip(String why) {
-        System.out.println("SKIP StructLayoutTest: " + why);
-        return why;
     }
 
     private static String run(Path dir, String... cmd) throws IOException, InterruptedException {

@@ -22,9 +22,9 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import org.junit.jupiter.api.Assumptions;
 import org.jvpoll.Backend;
 import org.jvpoll.VpollFd;
+import org.jvpoll.testing.Skip;
 
 /** Test fixtures: the transports and backends every test runs against, and fd observation. */
 final class NettyLoops {
@@ -51,8 +51,7 @@ final class NettyLoops {
             why = "backend " + backend.id() + " not available here: " + backend.availability();
         }
         if (why != null) {
-            System.out.println("SKIP " + why);
-            Assumptions.assumeTrue(false, why);
+            throw Skip.because(why);
         }
     }
 
