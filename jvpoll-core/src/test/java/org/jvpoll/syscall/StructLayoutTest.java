@@ -17,11 +17,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.jvpoll.Errno;
+import org.jvpoll.testing.Skip;
 
 /**
  * The layer's struct layouts and the Errno table against this machine's C compiler: a small C
@@ -35,7 +35,7 @@ class StructLayoutTest {
     static void askTheCompiler(@TempDir Path dir) throws Exception {
         Path cc = Path.of("/usr/bin/cc");
         if (!Files.isExecutable(cc)) {
-            throw org.jvpoll.testing.Skip.because("StructLayoutTest: no C compiler at " + cc + " (install gcc)");
+            throw Skip.because("StructLayoutTest: no C compiler at " + cc + " (install gcc)");
         }
         StringBuilder c = new StringBuilder("""
                 #define _GNU_SOURCE
