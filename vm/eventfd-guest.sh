@@ -72,7 +72,7 @@ runs_junit "$RUNS" eventfd-batch-sequential "-Djvpoll.require.backend=eventfd -D
     -Djvpoll.batch.uring=false" "org.jvpoll.VpollBatchTest#batchRacingCloseNeverReachesARecycledNumber(org.jvpoll.Backend)"
 cat >> "$RUNS" <<RUN
 run 'batch-bench' sh -c 'ulimit -n 65536 && exec "\$0" "\$@"' $JDK/bin/java --enable-native-access=ALL-UNNAMED \
-    -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp -cp $BENCH_CP org.jvpoll.bench.GuestBatch \
+    -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp -cp '$BENCH_CP' org.jvpoll.bench.GuestBatch \
     --cbench jvpoll-bench/target/cbench --millis ${JVPOLL_VM_BATCH_MILLIS:-500} --rounds ${JVPOLL_VM_BATCH_ROUNDS:-3}
 RUN
 # eventfd comes first in automatic selection, so this run forces dev-vpoll (-Djvpoll.backend). No
@@ -86,7 +86,7 @@ runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.12" "$EM
 runs_junit "$RUNS" many-fds "$EMULATION_PROPERTIES" \
     "org.jvpoll.vm.ManyEmulatedFdsTest" 400000
 runs_end "$RUNS"
-COMMAND="/bin/sh $RUNS"
+COMMAND="/bin/sh ${RUNS#"$VM_ROOT/"}" # relative: the guest cds to the checkout first
 sed -e "s|@MODULES@|vpoll|g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
     "$VM_ROOT/vm/guest-init.sh" > "$INITRD_DIR/init"
 chmod +x "$INITRD_DIR/init"

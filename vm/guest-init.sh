@@ -19,6 +19,7 @@ case "@REPO@" in
     /tmp/*|/run/*) mkdir -p "/host@REPO@"; mount -o bind /repo "/host@REPO@" || echo "VM-NOTE rebind of @REPO@ failed" ;;
 esac
 ls -la /host/dev/vpoll 2>/dev/null | sed 's/^/VM-DEVICE /'
-chroot /host /bin/sh -c 'cd @REPO@ && exec @COMMAND@'
+# The checkout's path may hold spaces: quoted here; @COMMAND@ names files relative to it.
+chroot /host /bin/sh -c 'cd "@REPO@" && exec @COMMAND@'
 echo "VM-RESULT rc=$?"
 poweroff -f

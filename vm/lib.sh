@@ -88,7 +88,7 @@ runs_junit() {
     cat >> "$file" <<RUN
 run '$title' $limit $JDK/bin/java --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -Djava.io.tmpdir=/tmp \\
     $props \\
-    -jar $CONSOLE execute --disable-banner --details=tree --disable-ansi-colors \\
+    -jar '$CONSOLE' execute --disable-banner --details=tree --disable-ansi-colors \\
     --class-path jvpoll-core/target/classes:jvpoll-core/target/test-classes:jvpoll-tool/target/classes:jvpoll-tool/target/test-classes $sel
 RUN
 }
@@ -186,6 +186,15 @@ guest_results() {
                 docs/conformance.md "$f") || bad=1
         fi
     done
+    # The run script's own exit: non-zero also when it failed before any run (a false pass otherwise).
+    local overall runs=0
+    overall=$(sed -n 's/^VM-RESULT rc=\([0-9]*\).*/\1/p' "$log" | tail -n1)
+    for f in "$VM_OUT/$guest"-run-*.log; do [ -f "$f" ] && runs=$((runs + 1)); done
+    if [ "$overall" != "0" ] || [ "$runs" -eq 0 ]; then
+        bad=1
+        echo "vm: $guest guest's runs exited rc=${overall:-none} after $runs run(s); full log: $log" >&2
+        grep -v "^\s*at " "$log" | tail -n 20 | sed 's/^/    /' >&2
+    fi
     if grep -q "MANYFDS-RESULT " "$log"; then
         python3 "$VM_ROOT/vm/benchdocs.py" "$log" "$VM_ROOT/docs/benchmarks.md" ${JVPOLL_VM_WRITE_DOCS:+--write} || bad=1
     fi

@@ -40,12 +40,12 @@ cp "$VPOLL_KO" "$INITRD_DIR/lib/modules/vpoll.ko"
 # One boot, three runs: the dev-vpoll backend (vpoll.ko), then the emulation on this stock 6.1 kernel.
 RUNS="$VM_OUT/module-guest-runs.sh"
 runs_begin "$RUNS"
-runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.vm.peer=$VM_OUT/vpoll_peer" \
+runs_junit "$RUNS" dev-vpoll "-Djvpoll.require.backend=dev-vpoll -Djvpoll.test.backends=dev-vpoll -Djvpoll.vm.peer=target/vm/vpoll_peer" \
     "org.jvpoll.vm.RequiredBackendTest org.jvpoll.vm.KernelFidelityTest org.jvpoll.BackendBehaviourTest org.jvpoll.VpollFacadeTest org.jvpoll.conformance.ConformanceMatrixTest org.jvpoll.vm.LibvpollPeerTest ${JVPOLL_VM_EXTRA_TESTS:-}"
 runs_junit "$RUNS" emulation-matrix "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.1" "$EMULATION_MATRIX"
 runs_junit "$RUNS" emulation "$EMULATION_PROPERTIES -Djvpoll.vm.guest=6.1" "$EMULATION_TESTS"
 runs_end "$RUNS"
-COMMAND="/bin/sh $RUNS"
+COMMAND="/bin/sh ${RUNS#"$VM_ROOT/"}" # relative: the guest cds to the checkout first
 sed -e "s|@MODULES@|$MODULES vpoll|g" -e "s|@REPO@|$VM_ROOT|g" -e "s|@COMMAND@|$COMMAND|g" \
     "$VM_ROOT/vm/guest-init.sh" > "$INITRD_DIR/init"
 chmod +x "$INITRD_DIR/init"
