@@ -412,6 +412,16 @@ final class Report {
             row++;
         }
         sb.append('\n');
+        // Issue 15's FUSE goal, against the one-call-per-event eventfd of the same run.
+        for (long n : sizes) {
+            double r = get("fanout", Subjects.FUSE, n) / get("fanout", C_EVENTFD, n);
+            if (!Double.isNaN(r)) {
+                sb.append(String.format(Locale.ROOT, "- jvpoll-fuse / c-eventfd, fan-out, N = %,d: %.3f (goal ≥ 0.25: %s)%n", n, r,
+                        r >= 0.25 ? "met" : "**missed**; each event costs the kernel two synchronous FUSE_POLL round"
+                                + " trips to the daemon, see [fuse.md](fuse.md#where-the-time-goes-fan-out-issue-15)"));
+            }
+        }
+        sb.append('\n');
         plots.put("fanout.svg", Svg.groupedBars("fan-out: delivered events/s by N (higher is better)", "events/s",
                 sizes.stream().map(n -> String.format(Locale.ROOT, "N=%,d", n)).toList(), fanSubjects, fanValues,
                 fanSubjects.stream().map(Report::colour).toList()));
