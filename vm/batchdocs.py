@@ -11,6 +11,8 @@ import re
 import shlex
 import sys
 
+from docsection import write_section
+
 GOAL = 3.0
 args = [a for a in sys.argv[1:] if a != "--write"]
 write = "--write" in sys.argv[1:]
@@ -57,7 +59,6 @@ for r in rows:
     paths.append(f"- {int(r['n']):,} fds: {r.get('path', '?')}")
 r0 = rows[0]
 begin = "<!-- BEGIN GENERATED: batched eventfd fan-out (bin/vm-test --write-docs) -->"
-end = "<!-- END GENERATED -->"
 body = (f"Measured by `org.jvpoll.bench.GuestBatch` in the EFD_VPOLL qemu guest of `vm/eventfd-guest.sh` (software "
         f"emulation, `-XX:TieredStopAtLevel=1`): the fan-out of the table above (IN raised on random fds, 64 per "
         f"round, every epoll_wait result cleared) on jvpoll eventfd EFD_VPOLL fds (O_NONBLOCK) with each round's "
@@ -71,13 +72,5 @@ body = (f"Measured by `org.jvpoll.bench.GuestBatch` in the EFD_VPOLL qemu guest 
 print(body)
 if not write:
     sys.exit(0)
-text = open(doc).read()
-if begin not in text:
-    section = f"\n## Batched eventfd fan-out (EFD_VPOLL qemu guest, issue 15)\n\n{begin}\n{end}\n"
-    marker = "\n## Reading the verdicts"
-    text = text.replace(marker, section + marker, 1) if marker in text else text.rstrip("\n") + "\n" + section
-b = text.index(begin)
-e = text.index(end, b)
-text = text[:b + len(begin)] + "\n" + body + text[e:]
-open(doc, "w").write(text)
+write_section(doc, "Batched eventfd fan-out (EFD_VPOLL qemu guest, issue 15)", begin, body)
 print(f"vm/batchdocs.py: wrote the batched eventfd fan-out to {doc}")

@@ -9,6 +9,8 @@ import re
 import shlex
 import sys
 
+from docsection import write_section
+
 args = [a for a in sys.argv[1:] if a != "--write"]
 write = "--write" in sys.argv[1:]
 logs, doc = args[:-1], args[-1]
@@ -61,7 +63,6 @@ for r in rows:
                  f"| {num(r['create_us'], '.1f')} | {num(r['fanout_evps'], ',.0f')} | {num(r['close_us'], '.1f')} "
                  f"| {'— (all created)' if stopped == 'no' else stopped.replace('|', '/')} |")
 begin = "<!-- BEGIN GENERATED: many emulated fds (bin/vm-test --write-docs) -->"
-end = "<!-- END GENERATED -->"
 body = ("Measured by `ManyEmulatedFdsTest` in the qemu guest of `vm/eventfd-guest.sh` (software emulation, "
         "`-XX:TieredStopAtLevel=1`, open-file limit 400,000): emulated vpoll fds created with "
         "`Backend.EMULATION` and registered edge-triggered with one `EpollSet`; the fan-out raises IN on "
@@ -71,13 +72,5 @@ body = ("Measured by `ManyEmulatedFdsTest` in the qemu guest of `vm/eventfd-gues
 print(body)
 if not write:
     sys.exit(0)
-text = open(doc).read()
-if begin not in text:
-    section = f"\n## Many emulated fds in one process (qemu guest)\n\n{begin}\n{end}\n"
-    marker = "\n## Reading the verdicts"
-    text = text.replace(marker, section + marker, 1) if marker in text else text.rstrip("\n") + "\n" + section
-b = text.index(begin)
-e = text.index(end, b)
-text = text[:b + len(begin)] + "\n" + body + text[e:]
-open(doc, "w").write(text)
+write_section(doc, "Many emulated fds in one process (qemu guest)", begin, body)
 print(f"vm/benchdocs.py: wrote the many-fds figures to {doc}")

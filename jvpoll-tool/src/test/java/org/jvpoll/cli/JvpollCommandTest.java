@@ -10,9 +10,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.Backend;
+import org.jvpoll.testing.Skip;
 
 class JvpollCommandTest {
 
@@ -63,7 +63,7 @@ class JvpollCommandTest {
     @Test
     void infoReportsAForcedButMissingBackendAndFails() throws IOException {
         Backend missing = missingBackend();
-        Assumptions.assumeTrue(missing != null, "every kernel backend is available here");
+        Skip.unless(missing != null, "info with a forced-but-missing backend: every kernel backend is available here");
         String[] byOption = runWithProperty(null, 1, "info", "--backend", missing.id());
         assertTrue(byOption[0].contains("chosen: none: " + missing.id() + " is forced by --backend but missing here"), byOption[0]);
         assertTrue(byOption[1].contains("the forced backend " + missing.id() + " is missing: " + missing.availability()), byOption[1]);

@@ -10,10 +10,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.jvpoll.testing.ChildProcess;
 import org.jvpoll.testing.FuseSupport;
+import org.jvpoll.testing.Skip;
 
 /**
  * libvpoll's own example (vpoll(3) of Debian's libvpoll-dev), unmodified and linked with Debian's
@@ -30,10 +30,7 @@ class LibvpollInteropTest {
                 : !Files.exists(Path.of("/usr/include/vpoll.h")) ? "libvpoll-dev is not installed (run bin/install-test-deps)"
                 : FuseMountPath.find("gcc") == null ? "gcc is not installed (run bin/install-test-deps)"
                 : FuseMountPath.find("unshare") == null ? "unshare(1) is missing (util-linux)" : null;
-        if (why != null) {
-            System.out.println("SKIP libvpoll interop: " + why);
-            Assumptions.assumeTrue(false, why);
-        }
+        Skip.unless(why == null, "libvpoll interop: " + why);
         List<String> cmd = List.of(script.toString(), ChildProcess.javaCommand(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), JvpollCommand.class.getName());
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
